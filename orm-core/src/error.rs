@@ -1,0 +1,130 @@
+//! The one error type of the crate. Every failure a user can cause (bad input, bad data, a
+//! misuse of the session) is a variant here with a message that says what went wrong and
+//! where; the library never panics on them.
+
+/// `Result` with [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `orm`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// SQLite refused a statement; `sql` is the statement that failed.
+    #[error("statement failed: {source}\n  SQL: {sql}")]
+    Statement {
+        /// The SQL text that was running.
+        sql: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// SQLite failed outside any particular statement (opening a database, for example).
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// `one()` found no row.
+    #[error("expected exactly one row from `{table}`, found none")]
+    NoRow {
+        /// The table queried.
+        table: &'static str,
+    },
+    /// `one()` found more than one row.
+    #[error("expected exactly one row from `{table}`, found {count}")]
+    MultipleRows {
+        /// The table queried.
+        table: &'static str,
+        /// How many rows came back.
+        count: usize,
+    },
+    /// A stored value does not fit the Rust field it is read into.
+    #[error("cannot read column `{table}.{column}`: {message}")]
+    Decode {
+        /// The table read.
+        table: &'static str,
+        /// The column read.
+        column: &'static str,
+        /// Why the value does not fit.
+        message: String,
+    },
+    /// The object belongs to no open session, so it cannot load what it has not loaded yet.
+    #[error("{table} object is detached: {reason}")]
+    Detached {
+        /// The object's table.
+        table: &'static str,
+        /// Why it is detached (never added, session closed, object expunged).
+        reason: &'static str,
+    },
+    /// The session was closed; it runs no more statements.
+    #[error("the session is closed")]
+    SessionClosed,
+    /// The object is borrowed in a way that conflicts with this access.
+    #[error("{table} object is already borrowed{detail}; drop the other guard first")]
+    Borrowed {
+        /// The object's table.
+        table: &'static str,
+        /// What conflicts, e.g. " mutably".
+        detail: &'static str,
+    },
+    /// An expired or refreshed object's row is no longer in the database.
+    #[error("row {table}({key}) no longer exists in the database")]
+    ObjectDeleted {
+        /// The object's table.
+        table: &'static str,
+        /// Its primary key, printed.
+        key: String,
+    },
+    /// The object is in another session than the one it is given to.
+    #[error("{table} object is already attached to another session")]
+    OtherSession {
+        /// The object's table.
+        table: &'static str,
+    },
+    /// A relationship points at an object that is not in the session, so the flush cannot
+    /// write it.
+    #[error("{table}.{field} refers to a {target} object that is not in the session; add it with session.add() first")]
+    NotInSession {
+        /// The table holding the relationship.
+        table: &'static str,
+        /// The relationship field.
+        field: &'static str,
+        /// The target table.
+        target: &'static str,
+    },
+    /// A relationship change cannot be written as declared.
+    #[error("{table}.{field}: {message}")]
+    Relationship {
+        /// The table holding the relationship.
+        table: &'static str,
+        /// The relationship field.
+        field: &'static str,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// Table metadata is inconsistent (a foreign key to a table that was not created, ...).
+    #[error("schema error: {0}")]
+    Schema(String),
+    /// A primary key value was not given in the shape the table needs.
+    #[error("primary key of `{table}` needs {expected} value(s), got {got}")]
+    KeyShape {
+        /// The table.
+        table: &'static str,
+        /// How many primary-key columns it has.
+        expected: usize,
+        /// How many values were given.
+        got: usize,
+    },
+    /// The object was deleted in this session and cannot be used for that.
+    #[error("{table} object was deleted in this session")]
+    Deleted {
+        /// The object's table.
+        table: &'static str,
+    },
+}
+
+impl Error {
+    pub(crate) fn statement(sql: &str, source: rusqlite::Error) -> Self {
+        Error::Statement {
+            sql: sql.to_owned(),
+            source,
+        }
+    }
+}

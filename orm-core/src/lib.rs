@@ -1,0 +1,39 @@
+//! Runtime of the `orm` crate: engine, session, identity map, unit of work, relationships
+//! and SQL. Users depend on `orm`, which re-exports this crate and the `#[derive(Table)]`
+//! macro; see its documentation for the tour.
+
+#![warn(missing_docs)]
+
+mod engine;
+mod error;
+mod identity;
+mod object;
+mod query;
+mod relation;
+mod schema;
+mod session;
+mod sql;
+mod table;
+mod unit_of_work;
+mod value;
+
+pub use engine::{Captured, Engine, Recorded, Statement};
+pub use error::{Error, Result};
+pub use object::{ReadGuard, Status, Tracked, WriteGuard};
+pub use query::{select, Column, Expr, Operand, Order, Select};
+pub use relation::{Many, One};
+pub use schema::{ColumnDef, ForeignKeyDef, RelationDef, RelationKind, TableMeta, Tables};
+pub use session::{Rows, Session};
+pub use table::Table;
+pub use value::{ConvertError, Key, KeyPart, SqlType, Value};
+
+/// What generated code needs; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::relation::{CellRef, Reassignment, RelationField};
+    pub use crate::schema::{count_foreign_keys, find_relation, same_kind, same_table};
+    pub use crate::table::{convert, RowReader};
+    pub use crate::value::NotNull;
+    pub use std::sync::Arc;
+    pub use std::vec::Vec;
+}

@@ -1,0 +1,377 @@
+//! Tracked objects: [`Tracked<T>`], the handle to the one live object of a row, and the state
+//! the session keeps beside it (status, primary key, expired flag, the committed snapshot of
+//! column values taken at the first write).
+//!
+//! A handle is an `Arc` to a cell holding the struct behind a `RwLock`, the state behind a
+//! `Mutex`, and the shared cells of its relationship fields. Access is borrow-checked at run
+//! time like a `RefCell`: a conflicting borrow is an [`Error::Borrowed`], never a deadlock.
+//! Locks are never nested across objects: the session takes the data lock of one object at a
+//! time, and relationship cells have their own locks.
+
+use std::any::Any;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, TryLockError, Weak};
+
+use crate::error::{Error, Result};
+use crate::relation::{CellRef, ErasedRelation};
+use crate::schema::TableMeta;
+use crate::session::SessionShared;
+use crate::table::{RowReader, Table};
+use crate::value::{Key, Value};
+
+/// Where an object stands with respect to a session (SQLAlchemy's object states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Not in any session.
+    Transient,
+    /// Added to a session, not flushed yet.
+    Pending,
+    /// Has a row in the database, known to a session.
+    Persistent,
+    /// Deleted in a session (flushed or not).
+    Deleted,
+    /// Was in a session that is gone, or was deleted and committed.
+    Detached,
+}
+
+pub(crate) struct ObjState {
+    pub status: Status,
+    pub key: Option<Key>,
+    pub session: Weak<SessionShared>,
+    pub expired: bool,
+    /// Column values as the database has them, taken at the first write after a load/flush.
+    pub snapshot: Option<Box<[Value]>>,
+    /// Registered in the session's list of objects to look at in the next flush.
+    pub registered: bool,
+    /// A relationship assignment that could not be applied when its guard dropped.
+    pub deferred_error: Option<Error>,
+}
+
+pub(crate) struct ObjCell<T> {
+    data: RwLock<T>,
+    state: Mutex<ObjState>,
+    relations: OnceLock<Box<[Arc<dyn ErasedRelation>]>>,
+    /// The same cells as generated code sees them (for `restore_relations`).
+    cells: OnceLock<Box<[CellRef]>>,
+}
+
+/// An object of the session's unit of work, type-erased.
+pub(crate) type ObjRef = Arc<dyn ErasedObj>;
+
+/// What the session and relationships need of any tracked object.
+pub(crate) trait ErasedObj: Send + Sync + 'static {
+    fn meta(&self) -> &'static TableMeta;
+    fn state(&self) -> MutexGuard<'_, ObjState>;
+    fn relations(&self) -> &[Arc<dyn ErasedRelation>];
+    fn column_values(&self) -> Result<Vec<Value>>;
+    fn column_value(&self, index: usize) -> Result<Value>;
+    /// Fails with `Borrowed` when a guard is out, so a flush can check before it writes.
+    fn check_writable(&self) -> Result<()>;
+    fn set_columns(&self, values: &[(usize, Value)]) -> Result<()>;
+    fn load_row(&self, row: &RowReader<'_>) -> Result<()>;
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+/// The address of an object, its identity before it has a key.
+pub(crate) fn addr(obj: &ObjRef) -> usize {
+    Arc::as_ptr(obj) as *const () as usize
+}
+
+/// Turns an erased object back into a typed handle.
+pub(crate) fn typed<T: Table>(obj: ObjRef) -> Option<Tracked<T>> {
+    obj.as_any().downcast::<ObjCell<T>>().ok().map(Tracked)
+}
+
+fn borrowed(table: &'static str, detail: &'static str) -> Error {
+    Error::Borrowed { table, detail }
+}
+
+impl<T: Table> ObjCell<T> {
+    fn read_data(&self) -> Result<std::sync::RwLockReadGuard<'_, T>> {
+        match self.data.try_read() {
+            Ok(g) => Ok(g),
+            Err(TryLockError::Poisoned(p)) => Ok(p.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(borrowed(T::TABLE_NAME, " mutably")),
+        }
+    }
+
+    fn write_data(&self) -> Result<std::sync::RwLockWriteGuard<'_, T>> {
+        match self.data.try_write() {
+            Ok(g) => Ok(g),
+            Err(TryLockError::Poisoned(p)) => Ok(p.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(borrowed(T::TABLE_NAME, "")),
+        }
+    }
+}
+
+impl<T: Table> ErasedObj for ObjCell<T> {
+    fn meta(&self) -> &'static TableMeta {
+        T::meta()
+    }
+
+    fn state(&self) -> MutexGuard<'_, ObjState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn relations(&self) -> &[Arc<dyn ErasedRelation>] {
+        self.relations.get().map_or(&[], |r| r)
+    }
+
+    fn column_values(&self) -> Result<Vec<Value>> {
+        Ok(self.read_data()?.column_values())
+    }
+
+    fn column_value(&self, index: usize) -> Result<Value> {
+        Ok(self.read_data()?.column_value(index))
+    }
+
+    fn check_writable(&self) -> Result<()> {
+        self.write_data().map(drop)
+    }
+
+    fn set_columns(&self, values: &[(usize, Value)]) -> Result<()> {
+        let mut data = self.write_data()?;
+        for (i, v) in values {
+            data.set_column(*i, v).map_err(|e| Error::Decode {
+                table: T::TABLE_NAME,
+                column: T::COLUMNS[*i].name,
+                message: e.0,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn load_row(&self, row: &RowReader<'_>) -> Result<()> {
+        self.write_data()?.load_row(row)
+    }
+
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+/// The handle to a tracked object: the one live object of a row in a session (or a new
+/// object on its way there). Cheap to clone; clones are the same object, and `==` compares
+/// identity. `Send`, so it can move with its session across threads.
+///
+/// Reading may reload an expired object, so access returns `Result`:
+/// ```ignore
+/// let hero = Hero { name: "Deadpond".into(), ..Default::default() }.track();
+/// hero.write()?.age = Some(30);
+/// println!("{}", hero.read()?.name);
+/// ```
+pub struct Tracked<T>(pub(crate) Arc<ObjCell<T>>);
+
+impl<T> Clone for Tracked<T> {
+    fn clone(&self) -> Self {
+        Tracked(Arc::clone(&self.0))
+    }
+}
+
+impl<T> PartialEq for Tracked<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Eq for Tracked<T> {}
+
+impl<T> Hash for Tracked<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.0) as usize).hash(state);
+    }
+}
+
+impl<T: Table> Tracked<T> {
+    /// Starts tracking a new (transient) object; same as [`Table::track`]. Relationship
+    /// fields given in the struct are linked both ways at once (`back_populates`).
+    pub fn new(value: T) -> Tracked<T> {
+        let cells = value.relation_cells();
+        let cell = Arc::new(ObjCell {
+            data: RwLock::new(value),
+            state: Mutex::new(ObjState {
+                status: Status::Transient,
+                key: None,
+                session: Weak::new(),
+                expired: false,
+                snapshot: None,
+                registered: false,
+                deferred_error: None,
+            }),
+            relations: OnceLock::new(),
+            cells: OnceLock::new(),
+        });
+        let tracked = Tracked(cell);
+        tracked.bind_relations(cells, true);
+        tracked
+    }
+
+    /// Builds a tracked object from a row (a persistent object's first load).
+    pub(crate) fn from_row(
+        row: &RowReader<'_>,
+        session: Weak<SessionShared>,
+        key: Key,
+    ) -> Result<Tracked<T>> {
+        let value = T::from_row(row)?;
+        let cells = value.relation_cells();
+        let tracked = Tracked(Arc::new(ObjCell {
+            data: RwLock::new(value),
+            state: Mutex::new(ObjState {
+                status: Status::Persistent,
+                key: Some(key),
+                session,
+                expired: false,
+                snapshot: None,
+                registered: false,
+                deferred_error: None,
+            }),
+            relations: OnceLock::new(),
+            cells: OnceLock::new(),
+        }));
+        tracked.bind_relations(cells, false);
+        Ok(tracked)
+    }
+
+    fn bind_relations(&self, cells: Vec<CellRef>, sync: bool) {
+        let owner: ObjRef = self.erased();
+        let weak = Arc::downgrade(&owner);
+        for (i, c) in cells.iter().enumerate() {
+            c.0.bind(weak.clone(), i);
+        }
+        let _ = self
+            .0
+            .relations
+            .set(cells.iter().map(|c| Arc::clone(&c.0)).collect());
+        let _ = self.0.cells.set(cells.into_boxed_slice());
+        if sync {
+            for c in self.0.relations() {
+                c.sync_initial(&owner);
+            }
+        }
+    }
+
+    pub(crate) fn erased(&self) -> ObjRef {
+        self.0.clone()
+    }
+
+    /// Reads the object. An expired object (after commit) is reloaded first, with one SELECT.
+    ///
+    /// # Errors
+    /// [`Error::Borrowed`] while a [`write`](Self::write) guard is out; a reload error.
+    pub fn read(&self) -> Result<ReadGuard<'_, T>> {
+        crate::session::ensure_fresh(&self.erased())?;
+        Ok(ReadGuard(self.0.read_data()?))
+    }
+
+    /// Changes the object. The session notices the columns that change and writes only those
+    /// at the next flush. Assigning a relationship field (`guard.team = One::to(&t)`) is
+    /// applied, with its other side, when the guard drops.
+    ///
+    /// # Errors
+    /// [`Error::Borrowed`] while another guard is out; a reload error.
+    pub fn write(&self) -> Result<WriteGuard<'_, T>> {
+        let obj = self.erased();
+        crate::session::ensure_fresh(&obj)?;
+        let guard = self.0.write_data()?;
+        let register = {
+            let mut state = self.0.state();
+            if matches!(state.status, Status::Persistent) && state.snapshot.is_none() {
+                state.snapshot = Some(guard.column_values().into_boxed_slice());
+            }
+            !state.registered && matches!(state.status, Status::Persistent | Status::Pending)
+        };
+        if register {
+            crate::session::register_modified(&obj);
+        }
+        Ok(WriteGuard {
+            guard: Some(guard),
+            cell: &self.0,
+        })
+    }
+
+    /// The primary key, once the object has one (after its INSERT, or when loaded).
+    pub fn key(&self) -> Option<Key> {
+        self.0.state().key.clone()
+    }
+
+    /// Where the object stands with respect to its session.
+    pub fn status(&self) -> Status {
+        self.0.state().status
+    }
+
+    /// Whether the object is expired: its next read reloads it.
+    pub fn is_expired(&self) -> bool {
+        self.0.state().expired
+    }
+}
+
+impl<T: Table + fmt::Debug> fmt::Debug for Tracked<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_expired() {
+            return write!(f, "{}(expired, key {:?})", T::meta().rust_name, self.key());
+        }
+        match self.0.data.try_read() {
+            Ok(data) => fmt::Debug::fmt(&*data, f),
+            Err(_) => write!(f, "{}(borrowed)", T::meta().rust_name),
+        }
+    }
+}
+
+/// A shared borrow of a tracked object.
+pub struct ReadGuard<'a, T>(std::sync::RwLockReadGuard<'a, T>);
+
+impl<T> Deref for ReadGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for ReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+/// An exclusive borrow of a tracked object; changes are picked up by the next flush.
+pub struct WriteGuard<'a, T: Table> {
+    guard: Option<std::sync::RwLockWriteGuard<'a, T>>,
+    cell: &'a Arc<ObjCell<T>>,
+}
+
+impl<T: Table> Deref for WriteGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.guard.as_ref().expect("guard present until drop")
+    }
+}
+
+impl<T: Table> DerefMut for WriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.guard.as_mut().expect("guard present until drop")
+    }
+}
+
+impl<T: Table + fmt::Debug> fmt::Debug for WriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: Table> Drop for WriteGuard<'_, T> {
+    fn drop(&mut self) {
+        let Some(mut guard) = self.guard.take() else {
+            return;
+        };
+        let bound = self.cell.cells.get().map_or(&[][..], |c| c);
+        let reassigned = guard.restore_relations(bound);
+        drop(guard);
+        for r in reassigned {
+            if let Err(e) = r.apply() {
+                self.cell.state().deferred_error.get_or_insert(e);
+            }
+        }
+    }
+}

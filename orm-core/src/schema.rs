@@ -1,0 +1,352 @@
+//! Table metadata: columns, keys, indexes, foreign keys and relationship declarations, as the
+//! derive macro describes them, plus what is worked out from them once at run time (which
+//! columns link two tables, the SQL text of the common statements) and the foreign-key order
+//! that `create_all` and the unit of work follow. The SQL text itself comes from `sql`.
+
+use std::sync::OnceLock;
+
+use crate::error::{Error, Result};
+use crate::sql::TableSql;
+
+/// A `foreign_key = "table.column"` declaration.
+#[derive(Debug, Clone, Copy)]
+pub struct ForeignKeyDef {
+    /// The referenced table's name.
+    pub table: &'static str,
+    /// The referenced column's name.
+    pub column: &'static str,
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnDef {
+    /// The column name in SQL.
+    pub name: &'static str,
+    /// The Rust field name.
+    pub field: &'static str,
+    /// The DDL type (`INTEGER`, `VARCHAR`, ...).
+    pub sql_type: &'static str,
+    /// Whether the Rust type is an `Option` (a nullable column unless it is a primary key).
+    pub optional: bool,
+    /// Part of the primary key.
+    pub primary_key: bool,
+    /// Has `CREATE INDEX ix_<table>_<column>`.
+    pub index: bool,
+    /// Values must be unique.
+    pub unique: bool,
+    /// The column it references, if any.
+    pub foreign_key: Option<ForeignKeyDef>,
+}
+
+impl ColumnDef {
+    /// Whether the DDL allows `NULL` here (primary-key columns never do).
+    pub fn nullable(&self) -> bool {
+        self.optional && !self.primary_key
+    }
+}
+
+/// The kind of a relationship field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    /// `One<T>`: this table holds the foreign key to `T`.
+    ManyToOne,
+    /// `Many<T>`: `T` holds the foreign key to this table.
+    OneToMany,
+    /// `Many<T>` through a link table with foreign keys to both.
+    ManyToMany,
+}
+
+/// A relationship field as declared.
+#[derive(Debug, Clone, Copy)]
+pub struct RelationDef {
+    /// The Rust field name.
+    pub field: &'static str,
+    /// Its kind.
+    pub kind: RelationKind,
+    /// The target table's name.
+    pub target_table: &'static str,
+    /// The target table's metadata.
+    pub target: fn() -> &'static TableMeta,
+    /// The field on the target that mirrors this one.
+    pub back_populates: Option<&'static str>,
+    /// The link table of a many-to-many relationship.
+    pub link: Option<fn() -> &'static TableMeta>,
+    /// Whether a member removed from this collection is deleted (`delete_orphan`).
+    pub delete_orphan: bool,
+}
+
+/// Everything the runtime knows about one table. The derive macro writes one `static` of
+/// this per struct.
+#[derive(Debug)]
+pub struct TableMeta {
+    /// The table name in SQL.
+    pub name: &'static str,
+    /// The Rust struct name.
+    pub rust_name: &'static str,
+    /// The columns, in field order.
+    pub columns: &'static [ColumnDef],
+    /// Indexes into `columns` of the primary-key columns.
+    pub primary_key: &'static [usize],
+    /// The relationship fields, in field order.
+    pub relations: &'static [RelationDef],
+    sql: OnceLock<TableSql>,
+    resolved: OnceLock<Vec<Result<Resolved, String>>>,
+}
+
+/// How a relationship maps onto columns, worked out from the foreign keys.
+#[derive(Debug, Clone)]
+pub(crate) enum Resolved {
+    /// Owner columns `local[i]` reference target columns `remote[i]`.
+    ManyToOne {
+        local: Vec<usize>,
+        remote: Vec<usize>,
+    },
+    /// Target columns `remote_fk[i]` reference owner columns `local[i]`.
+    OneToMany {
+        remote_fk: Vec<usize>,
+        local: Vec<usize>,
+    },
+    /// Link columns reference the owner (`to_owner`) and the target (`to_target`), as
+    /// (link column, referenced column) pairs.
+    ManyToMany {
+        link: &'static TableMeta,
+        to_owner: Vec<(usize, usize)>,
+        to_target: Vec<(usize, usize)>,
+    },
+}
+
+impl TableMeta {
+    /// Describes a table; called by generated code in a `static`.
+    pub const fn new(
+        name: &'static str,
+        rust_name: &'static str,
+        columns: &'static [ColumnDef],
+        primary_key: &'static [usize],
+        relations: &'static [RelationDef],
+    ) -> Self {
+        TableMeta {
+            name,
+            rust_name,
+            columns,
+            primary_key,
+            relations,
+            sql: OnceLock::new(),
+            resolved: OnceLock::new(),
+        }
+    }
+
+    /// A stable identifier of this table for hashing (the address of its static metadata).
+    pub(crate) fn id(&'static self) -> usize {
+        self as *const TableMeta as usize
+    }
+
+    /// The statements built once per table.
+    pub(crate) fn sql(&'static self) -> &'static TableSql {
+        self.sql.get_or_init(|| TableSql::new(self))
+    }
+
+    /// The single integer primary key the database assigns, if the table has one.
+    pub(crate) fn auto_increment(&self) -> Option<usize> {
+        match self.primary_key {
+            [i] if self.columns[*i].sql_type == "INTEGER" && self.columns[*i].optional => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The index of the column named `name`.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// The tables this one references through foreign keys.
+    pub(crate) fn references(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.columns
+            .iter()
+            .filter_map(|c| c.foreign_key.map(|fk| fk.table))
+    }
+
+    /// How relationship `rel` maps onto columns (worked out once).
+    pub(crate) fn resolved(&'static self, rel: usize) -> Result<&'static Resolved> {
+        let all = self
+            .resolved
+            .get_or_init(|| self.relations.iter().map(|r| resolve(self, r)).collect());
+        all[rel].as_ref().map_err(|message| Error::Relationship {
+            table: self.rust_name,
+            field: self.relations[rel].field,
+            message: message.clone(),
+        })
+    }
+
+    /// The index of the relationship field named `field`.
+    pub(crate) fn relation_index(&self, field: &str) -> Option<usize> {
+        self.relations.iter().position(|r| r.field == field)
+    }
+}
+
+fn fk_pairs(from: &TableMeta, to: &TableMeta) -> Result<Vec<(usize, usize)>, String> {
+    let mut pairs = Vec::new();
+    for (i, c) in from.columns.iter().enumerate() {
+        if let Some(fk) = c.foreign_key {
+            if fk.table == to.name {
+                let j = to.column_index(fk.column).ok_or_else(|| {
+                    format!(
+                        "foreign key `{}.{}` names column `{}`, which table `{}` does not have",
+                        from.name, c.name, fk.column, to.name
+                    )
+                })?;
+                pairs.push((i, j));
+            }
+        }
+    }
+    if pairs.is_empty() {
+        return Err(format!(
+            "table `{}` has no foreign key to table `{}`; add #[orm(foreign_key = \"{}.id\")] to a field",
+            from.name, to.name, to.name
+        ));
+    }
+    Ok(pairs)
+}
+
+fn resolve(owner: &'static TableMeta, rel: &RelationDef) -> Result<Resolved, String> {
+    let target = (rel.target)();
+    match rel.kind {
+        RelationKind::ManyToOne => {
+            let pairs = fk_pairs(owner, target)?;
+            Ok(Resolved::ManyToOne {
+                local: pairs.iter().map(|p| p.0).collect(),
+                remote: pairs.iter().map(|p| p.1).collect(),
+            })
+        }
+        RelationKind::OneToMany => {
+            let pairs = fk_pairs(target, owner)?;
+            Ok(Resolved::OneToMany {
+                remote_fk: pairs.iter().map(|p| p.0).collect(),
+                local: pairs.iter().map(|p| p.1).collect(),
+            })
+        }
+        RelationKind::ManyToMany => {
+            let link = (rel
+                .link
+                .ok_or("a many-to-many relationship needs link_model")?)();
+            if owner.name == target.name {
+                return Err(format!(
+                    "link model `{}` links table `{}` to itself; a self-referential many-to-many is not supported yet",
+                    link.rust_name, owner.name
+                ));
+            }
+            Ok(Resolved::ManyToMany {
+                link,
+                to_owner: fk_pairs(link, owner)?,
+                to_target: fk_pairs(link, target)?,
+            })
+        }
+    }
+}
+
+/// A set of tables, given as a tuple type to [`Engine::create_all`](crate::Engine::create_all).
+pub trait Tables {
+    /// The metadata of each table in the set.
+    fn metas() -> Vec<&'static TableMeta>;
+}
+
+macro_rules! tables_tuple {
+    ($($t:ident),+) => {
+        impl<$($t: crate::Table),+> Tables for ($($t,)+) {
+            fn metas() -> Vec<&'static TableMeta> {
+                vec![$($t::meta()),+]
+            }
+        }
+    };
+}
+tables_tuple!(A);
+tables_tuple!(A, B);
+tables_tuple!(A, B, C);
+tables_tuple!(A, B, C, D);
+tables_tuple!(A, B, C, D, E);
+tables_tuple!(A, B, C, D, E, F);
+tables_tuple!(A, B, C, D, E, F, G);
+tables_tuple!(A, B, C, D, E, F, G, H);
+tables_tuple!(A, B, C, D, E, F, G, H, I);
+tables_tuple!(A, B, C, D, E, F, G, H, I, J);
+tables_tuple!(A, B, C, D, E, F, G, H, I, J, K);
+tables_tuple!(A, B, C, D, E, F, G, H, I, J, K, L);
+
+/// Orders tables so that every table comes after the tables it references (references to
+/// itself and to tables outside the set are ignored; a cycle keeps the given order).
+pub(crate) fn dependency_order(tables: &[&'static TableMeta]) -> Vec<&'static TableMeta> {
+    let mut placed: Vec<&'static TableMeta> = Vec::with_capacity(tables.len());
+    let mut left: Vec<&'static TableMeta> = tables.to_vec();
+    while !left.is_empty() {
+        let ready = left.iter().position(|t| {
+            t.references().all(|r| {
+                r == t.name
+                    || placed.iter().any(|p| p.name == r)
+                    || !left.iter().any(|l| l.name == r)
+            })
+        });
+        let next = left.remove(ready.unwrap_or(0));
+        placed.push(next);
+    }
+    placed
+}
+
+// ---- compile-time checks used by generated code ----
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether `columns` has a foreign key to table `target`. Used in `const` checks.
+#[doc(hidden)]
+pub const fn count_foreign_keys(columns: &[ColumnDef], target: &str) -> usize {
+    let mut i = 0;
+    let mut n = 0;
+    while i < columns.len() {
+        if let Some(fk) = columns[i].foreign_key {
+            if str_eq(fk.table, target) {
+                n += 1;
+            }
+        }
+        i += 1;
+    }
+    n
+}
+
+/// Finds relationship `field` among `relations`. Used in `const` checks.
+#[doc(hidden)]
+pub const fn find_relation<'a>(
+    relations: &'a [RelationDef],
+    field: &str,
+) -> Option<&'a RelationDef> {
+    let mut i = 0;
+    while i < relations.len() {
+        if str_eq(relations[i].field, field) {
+            return Some(&relations[i]);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether two table names are equal. Used in `const` checks.
+#[doc(hidden)]
+pub const fn same_table(a: &str, b: &str) -> bool {
+    str_eq(a, b)
+}
+
+/// Whether two relationship kinds are the same. Used in `const` checks.
+#[doc(hidden)]
+pub const fn same_kind(a: RelationKind, b: RelationKind) -> bool {
+    a as u8 == b as u8
+}

@@ -1,0 +1,434 @@
+//! SQL text: DDL, the per-table statements built once (select by key, insert, delete), the
+//! statements the unit of work and the relationship loaders need, and the rendering of a
+//! `select` filter tree. The one place that knows the dialect (SQLite, written the way
+//! SQLAlchemy writes it); values are always bound parameters, never pasted in.
+
+use std::fmt::Write as _;
+
+use crate::query::{Cmp, Node, Order};
+use crate::schema::TableMeta;
+
+const RESERVED: &[&str] = &[
+    "abort",
+    "action",
+    "add",
+    "all",
+    "alter",
+    "and",
+    "as",
+    "asc",
+    "between",
+    "by",
+    "case",
+    "check",
+    "collate",
+    "column",
+    "commit",
+    "constraint",
+    "create",
+    "cross",
+    "current",
+    "default",
+    "delete",
+    "desc",
+    "distinct",
+    "drop",
+    "else",
+    "end",
+    "escape",
+    "except",
+    "exists",
+    "foreign",
+    "from",
+    "full",
+    "group",
+    "having",
+    "if",
+    "in",
+    "index",
+    "inner",
+    "insert",
+    "intersect",
+    "into",
+    "is",
+    "join",
+    "key",
+    "left",
+    "like",
+    "limit",
+    "natural",
+    "not",
+    "null",
+    "of",
+    "offset",
+    "on",
+    "or",
+    "order",
+    "outer",
+    "primary",
+    "references",
+    "right",
+    "rollback",
+    "select",
+    "set",
+    "table",
+    "then",
+    "to",
+    "transaction",
+    "union",
+    "unique",
+    "update",
+    "using",
+    "values",
+    "when",
+    "where",
+    "with",
+];
+
+/// Quotes an identifier when it needs it (a reserved word, upper case or odd characters).
+pub fn quote_ident(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && !RESERVED.contains(&name);
+    if plain {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// The statements of one table that never change, built on first use.
+#[derive(Debug)]
+pub(crate) struct TableSql {
+    /// `hero`
+    pub table: String,
+    /// `hero.id, hero.name, ...`
+    pub columns: String,
+    /// `SELECT <columns> FROM hero WHERE hero.id = ?`
+    pub select_by_key: String,
+    /// `INSERT INTO hero (<all columns>) VALUES (...)`
+    pub insert_all: String,
+    /// The insert without the database-assigned key column, when there is one.
+    pub insert_auto: Option<String>,
+    /// `DELETE FROM hero WHERE hero.id = ?`
+    pub delete_by_key: String,
+    /// ` WHERE hero.id = ?` (shared by updates)
+    pub where_key: String,
+}
+
+impl TableSql {
+    pub(crate) fn new(meta: &TableMeta) -> TableSql {
+        let table = quote_ident(meta.name);
+        let qualified: Vec<String> = meta
+            .columns
+            .iter()
+            .map(|c| format!("{table}.{}", quote_ident(c.name)))
+            .collect();
+        let columns = qualified.join(", ");
+        let where_key = format!(
+            " WHERE {}",
+            meta.primary_key
+                .iter()
+                .map(|&i| format!("{} = ?", qualified[i]))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        );
+        let insert = |skip: Option<usize>| {
+            let names: Vec<String> = meta
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| Some(*i) != skip)
+                .map(|(_, c)| quote_ident(c.name))
+                .collect();
+            if names.is_empty() {
+                format!("INSERT INTO {table} DEFAULT VALUES")
+            } else {
+                let marks = vec!["?"; names.len()].join(", ");
+                format!(
+                    "INSERT INTO {table} ({}) VALUES ({marks})",
+                    names.join(", ")
+                )
+            }
+        };
+        TableSql {
+            select_by_key: format!("SELECT {columns} FROM {table}{where_key}"),
+            insert_all: insert(None),
+            insert_auto: meta.auto_increment().map(|i| insert(Some(i))),
+            delete_by_key: format!("DELETE FROM {table}{where_key}"),
+            where_key,
+            columns,
+            table,
+        }
+    }
+}
+
+/// `CREATE TABLE ...` in SQLAlchemy's form.
+pub(crate) fn create_table(meta: &TableMeta) -> String {
+    let mut parts: Vec<String> = meta
+        .columns
+        .iter()
+        .map(|c| {
+            let mut s = format!("{} {}", quote_ident(c.name), c.sql_type);
+            if !c.nullable() {
+                s.push_str(" NOT NULL");
+            }
+            s
+        })
+        .collect();
+    if !meta.primary_key.is_empty() {
+        let pk: Vec<String> = meta
+            .primary_key
+            .iter()
+            .map(|&i| quote_ident(meta.columns[i].name))
+            .collect();
+        parts.push(format!("PRIMARY KEY ({})", pk.join(", ")));
+    }
+    for c in meta.columns {
+        if c.unique && !c.index {
+            parts.push(format!("UNIQUE ({})", quote_ident(c.name)));
+        }
+    }
+    for c in meta.columns {
+        if let Some(fk) = c.foreign_key {
+            parts.push(format!(
+                "FOREIGN KEY({}) REFERENCES {} ({})",
+                quote_ident(c.name),
+                quote_ident(fk.table),
+                quote_ident(fk.column)
+            ));
+        }
+    }
+    format!(
+        "CREATE TABLE {} ({})",
+        quote_ident(meta.name),
+        parts.join(", ")
+    )
+}
+
+/// `CREATE INDEX ix_<table>_<column> ON <table> (<column>)` for each indexed column.
+pub(crate) fn create_indexes(meta: &TableMeta) -> Vec<String> {
+    meta.columns
+        .iter()
+        .filter(|c| c.index)
+        .map(|c| {
+            format!(
+                "CREATE {}INDEX {} ON {} ({})",
+                if c.unique { "UNIQUE " } else { "" },
+                quote_ident(&format!("ix_{}_{}", meta.name, c.name)),
+                quote_ident(meta.name),
+                quote_ident(c.name)
+            )
+        })
+        .collect()
+}
+
+/// `DROP TABLE <table>`.
+pub(crate) fn drop_table(meta: &TableMeta) -> String {
+    format!("DROP TABLE {}", quote_ident(meta.name))
+}
+
+/// `UPDATE hero SET age=?, name=? WHERE hero.id = ?` for the given changed columns.
+pub(crate) fn update(meta: &'static TableMeta, changed: &[usize]) -> String {
+    let sql = meta.sql();
+    let mut out = format!("UPDATE {} SET ", sql.table);
+    for (n, &i) in changed.iter().enumerate() {
+        if n > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{}=?", quote_ident(meta.columns[i].name));
+    }
+    out.push_str(&sql.where_key);
+    out
+}
+
+/// `DELETE FROM <table> WHERE <table>.<c1> = ? AND ...` for the given columns.
+pub(crate) fn delete_where(meta: &'static TableMeta, cols: &[usize]) -> String {
+    let sql = meta.sql();
+    format!("DELETE FROM {} WHERE {}", sql.table, equalities(meta, cols))
+}
+
+/// `INSERT INTO <table> (<c1>, ...) VALUES (?, ...)` for the given columns.
+pub(crate) fn insert_columns(meta: &'static TableMeta, cols: &[usize]) -> String {
+    let names: Vec<String> = cols
+        .iter()
+        .map(|&i| quote_ident(meta.columns[i].name))
+        .collect();
+    let marks = vec!["?"; cols.len()].join(", ");
+    format!(
+        "INSERT INTO {} ({}) VALUES ({marks})",
+        meta.sql().table,
+        names.join(", ")
+    )
+}
+
+fn equalities(meta: &'static TableMeta, cols: &[usize]) -> String {
+    let table = &meta.sql().table;
+    cols.iter()
+        .map(|&i| format!("{table}.{} = ?", quote_ident(meta.columns[i].name)))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// `SELECT <target> FROM <target> WHERE ? = <target>.<fk>`: a one-to-many collection.
+pub(crate) fn select_children(target: &'static TableMeta, fk: &[usize]) -> String {
+    let sql = target.sql();
+    let conds: Vec<String> = fk
+        .iter()
+        .map(|&i| format!("? = {}.{}", sql.table, quote_ident(target.columns[i].name)))
+        .collect();
+    format!(
+        "SELECT {} FROM {} WHERE {}",
+        sql.columns,
+        sql.table,
+        conds.join(" AND ")
+    )
+}
+
+/// `SELECT team.* FROM team, link WHERE ? = link.hero_id AND team.id = link.team_id`.
+pub(crate) fn select_through_link(
+    target: &'static TableMeta,
+    link: &'static TableMeta,
+    to_owner: &[(usize, usize)],
+    to_target: &[(usize, usize)],
+) -> String {
+    let t = target.sql();
+    let l = link.sql();
+    let mut conds: Vec<String> = to_owner
+        .iter()
+        .map(|&(lc, _)| format!("? = {}.{}", l.table, quote_ident(link.columns[lc].name)))
+        .collect();
+    conds.extend(to_target.iter().map(|&(lc, tc)| {
+        format!(
+            "{}.{} = {}.{}",
+            t.table,
+            quote_ident(target.columns[tc].name),
+            l.table,
+            quote_ident(link.columns[lc].name)
+        )
+    }));
+    format!(
+        "SELECT {} FROM {}, {} WHERE {}",
+        t.columns,
+        t.table,
+        l.table,
+        conds.join(" AND ")
+    )
+}
+
+/// A `select` statement: `SELECT <columns> FROM <table> [WHERE ...] [ORDER BY ...] [LIMIT n]`.
+/// Limit and offset are integers written inline (SQLite re-prepares a statement whose LIMIT is
+/// a bound value on every run).
+pub(crate) fn select(
+    meta: &'static TableMeta,
+    filter: Option<&Node>,
+    order: &[Order],
+    limit: Option<u64>,
+    offset: Option<u64>,
+    params: &mut Vec<crate::Value>,
+) -> String {
+    let sql = meta.sql();
+    let mut out = format!("SELECT {} FROM {}", sql.columns, sql.table);
+    if let Some(node) = filter {
+        out.push_str(" WHERE ");
+        render(meta, node, &mut out, params, false);
+    }
+    if !order.is_empty() {
+        out.push_str(" ORDER BY ");
+        for (n, o) in order.iter().enumerate() {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(
+                out,
+                "{}.{}{}",
+                sql.table,
+                quote_ident(meta.columns[o.column].name),
+                if o.descending { " DESC" } else { "" }
+            );
+        }
+    }
+    match (limit, offset) {
+        (Some(l), Some(o)) => {
+            let _ = write!(out, " LIMIT {l} OFFSET {o}");
+        }
+        (Some(l), None) => {
+            let _ = write!(out, " LIMIT {l}");
+        }
+        (None, Some(o)) => {
+            let _ = write!(out, " LIMIT -1 OFFSET {o}");
+        }
+        (None, None) => {}
+    }
+    out
+}
+
+fn render(
+    meta: &'static TableMeta,
+    node: &Node,
+    out: &mut String,
+    params: &mut Vec<crate::Value>,
+    nested: bool,
+) {
+    let column = |i: usize| format!("{}.{}", meta.sql().table, quote_ident(meta.columns[i].name));
+    match node {
+        Node::Cmp {
+            column: c,
+            op,
+            value,
+        } => {
+            let op = match op {
+                Cmp::Eq => "=",
+                Cmp::Ne => "!=",
+                Cmp::Lt => "<",
+                Cmp::Le => "<=",
+                Cmp::Gt => ">",
+                Cmp::Ge => ">=",
+            };
+            let _ = write!(out, "{} {op} ?", column(*c));
+            params.push(value.clone());
+        }
+        Node::Null { column: c, negated } => {
+            let _ = write!(
+                out,
+                "{} IS {}NULL",
+                column(*c),
+                if *negated { "NOT " } else { "" }
+            );
+        }
+        Node::And(items) | Node::Or(items) => {
+            let joiner = if matches!(node, Node::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
+            if nested {
+                out.push('(');
+            }
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(joiner);
+                }
+                render(meta, item, out, params, true);
+            }
+            if nested {
+                out.push(')');
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_only_when_needed() {
+        assert_eq!(quote_ident("hero"), "hero");
+        assert_eq!(quote_ident("order"), "\"order\"");
+        assert_eq!(quote_ident("Weird\"Name"), "\"Weird\"\"Name\"");
+    }
+}

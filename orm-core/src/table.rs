@@ -1,0 +1,92 @@
+//! The [`Table`] trait, which `#[derive(Table)]` implements: the struct's metadata plus the
+//! small glue the runtime needs (read and write a column by index, build the struct from a
+//! row, list its relationship fields). The runtime does all the work; generated code only
+//! describes.
+
+use crate::error::{Error, Result};
+use crate::object::Tracked;
+use crate::relation::{CellRef, Reassignment};
+use crate::schema::{ColumnDef, RelationDef, TableMeta};
+use crate::value::{ConvertError, SqlType, Value};
+
+/// A struct stored as rows of one table. Implement it with `#[derive(Table)]`.
+pub trait Table: Sized + Send + Sync + 'static {
+    /// The table name.
+    const TABLE_NAME: &'static str;
+    /// The columns, in field order.
+    #[doc(hidden)]
+    const COLUMNS: &'static [ColumnDef];
+    /// The relationship fields, in field order.
+    #[doc(hidden)]
+    const RELATIONS: &'static [RelationDef];
+
+    /// The table's metadata.
+    fn meta() -> &'static TableMeta;
+
+    /// The value of column `index`.
+    #[doc(hidden)]
+    fn column_value(&self, index: usize) -> Value;
+
+    /// Sets column `index` from a value.
+    #[doc(hidden)]
+    fn set_column(&mut self, index: usize, value: &Value) -> Result<(), ConvertError>;
+
+    /// Builds the struct from a row holding every column in order; relationships unloaded.
+    #[doc(hidden)]
+    fn from_row(row: &RowReader<'_>) -> Result<Self>;
+
+    /// Overwrites the column fields from a row, keeping relationship fields.
+    #[doc(hidden)]
+    fn load_row(&mut self, row: &RowReader<'_>) -> Result<()>;
+
+    /// The relationship fields' shared cells, in declaration order.
+    #[doc(hidden)]
+    fn relation_cells(&self) -> Vec<CellRef>;
+
+    /// Puts the bound cells back into relationship fields the user assigned anew, and returns
+    /// what the assignments asked for.
+    #[doc(hidden)]
+    fn restore_relations(&mut self, bound: &[CellRef]) -> Vec<Reassignment>;
+
+    /// Every column's value, in column order.
+    fn column_values(&self) -> Vec<Value> {
+        (0..Self::COLUMNS.len())
+            .map(|i| self.column_value(i))
+            .collect()
+    }
+
+    /// Wraps the value in a handle the session can track: the object as the session knows
+    /// it, shared by everything that refers to this row.
+    fn track(self) -> Tracked<Self> {
+        Tracked::new(self)
+    }
+}
+
+/// A row being decoded into a struct; reports which column failed and why.
+#[doc(hidden)]
+pub struct RowReader<'a> {
+    pub(crate) row: &'a rusqlite::Row<'a>,
+    pub(crate) meta: &'static TableMeta,
+}
+
+impl RowReader<'_> {
+    /// Reads column `index` as `V`.
+    pub fn get<V: SqlType>(&self, index: usize) -> Result<V> {
+        let decode_error = |message: String| Error::Decode {
+            table: self.meta.name,
+            column: self.meta.columns.get(index).map_or("?", |c| c.name),
+            message,
+        };
+        let raw = self
+            .row
+            .get_ref(index)
+            .map_err(|e| decode_error(e.to_string()))?;
+        V::from_sql(raw).map_err(|e| decode_error(e.0))
+    }
+}
+
+/// Converts a value for `set_column`, naming the column on failure.
+#[doc(hidden)]
+pub fn convert<V: SqlType>(value: &Value) -> Result<V, ConvertError> {
+    V::from_sql(value.as_ref())
+}

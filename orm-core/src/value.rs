@@ -1,0 +1,425 @@
+//! Values crossing the Rust/SQL border: [`Value`] (an owned SQL value), the [`SqlType`] trait
+//! that maps each supported field type to a column type and back, and [`Key`], the primary
+//! key of a row as the identity map hashes it. Nothing here knows about sessions.
+
+use std::fmt::{self, Write as _};
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+
+/// One SQL value, owned.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `NULL`.
+    Null,
+    /// An integer (booleans are stored as 0/1).
+    Integer(i64),
+    /// A floating-point number.
+    Real(f64),
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Blob(Vec<u8>),
+}
+
+impl Value {
+    /// Whether this is `NULL`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The value as a SQL literal, the way the echo prints it: `'text'` with quotes doubled,
+    /// numbers, `NULL`, `X'..'` for blobs.
+    pub fn to_literal(&self) -> String {
+        let mut out = String::new();
+        self.write_literal(&mut out);
+        out
+    }
+
+    pub(crate) fn write_literal(&self, out: &mut String) {
+        match self {
+            Value::Null => out.push_str("NULL"),
+            Value::Integer(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Real(f) => {
+                if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
+                    let _ = write!(out, "{f:.1}");
+                } else {
+                    let _ = write!(out, "{f}");
+                }
+            }
+            Value::Text(s) => {
+                out.push('\'');
+                out.push_str(&s.replace('\'', "''"));
+                out.push('\'');
+            }
+            Value::Blob(b) => {
+                out.push_str("X'");
+                for byte in b {
+                    let _ = write!(out, "{byte:02X}");
+                }
+                out.push('\'');
+            }
+        }
+    }
+
+    pub(crate) fn from_ref(v: ValueRef<'_>) -> Value {
+        match v {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Integer(i),
+            ValueRef::Real(f) => Value::Real(f),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        }
+    }
+
+    pub(crate) fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(i) => ValueRef::Integer(*i),
+            Value::Real(f) => ValueRef::Real(*f),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(self.as_ref()))
+    }
+}
+
+/// Writes a parameter list the way the echo prints it: `('a', 1, NULL)`.
+pub(crate) fn params_literal(values: &[Value]) -> String {
+    let mut out = String::from("(");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        v.write_literal(&mut out);
+    }
+    if values.len() == 1 {
+        out.push(',');
+    }
+    out.push(')');
+    out
+}
+
+/// Why a SQL value could not become a field value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvertError(pub String);
+
+impl fmt::Display for ConvertError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A Rust type that can be stored in a column.
+///
+/// Implemented for `i64`, `i32`, `i16`, `i8`, `u32`, `bool`, `f64`, `f32`, `String`,
+/// `Vec<u8>` and `Option<T>` of each (a nullable column).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in a column",
+    label = "unsupported column type",
+    note = "supported: i64, i32, i16, i8, u32, bool, f64, f32, String, Vec<u8>, and Option<T> of each; relationships are One<T> or Many<T> with #[orm(relationship(...))]"
+)]
+pub trait SqlType: Sized {
+    /// The column type in DDL, as SQLAlchemy writes it (`INTEGER`, `VARCHAR`, ...).
+    const SQL_TYPE: &'static str;
+    /// Whether the column accepts `NULL` (true for `Option<T>`).
+    const NULLABLE: bool = false;
+    /// The value to bind.
+    fn to_value(&self) -> Value;
+    /// Reads the value from a column.
+    fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError>;
+}
+
+/// Marks the non-`Option` column types, so that `Option<Option<T>>` is not a column type.
+#[doc(hidden)]
+pub trait NotNull: SqlType {}
+
+fn wrong(expected: &str, v: ValueRef<'_>) -> ConvertError {
+    let found = match v {
+        ValueRef::Null => "NULL".to_owned(),
+        ValueRef::Integer(i) => format!("integer {i}"),
+        ValueRef::Real(f) => format!("real {f}"),
+        ValueRef::Text(t) => format!("text '{}'", String::from_utf8_lossy(t)),
+        ValueRef::Blob(b) => format!("blob of {} bytes", b.len()),
+    };
+    if matches!(v, ValueRef::Null) {
+        ConvertError(format!(
+            "found NULL where {expected} was expected (use Option<_> for a nullable column)"
+        ))
+    } else {
+        ConvertError(format!("expected {expected}, found {found}"))
+    }
+}
+
+macro_rules! int_type {
+    ($($t:ty),*) => {$(
+        impl SqlType for $t {
+            const SQL_TYPE: &'static str = "INTEGER";
+            fn to_value(&self) -> Value {
+                Value::Integer(i64::from(*self))
+            }
+            fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError> {
+                match v {
+                    ValueRef::Integer(i) => <$t>::try_from(i).map_err(|_| {
+                        ConvertError(format!("integer {i} does not fit in {}", stringify!($t)))
+                    }),
+                    other => Err(wrong(concat!("an integer (", stringify!($t), ")"), other)),
+                }
+            }
+        }
+        impl NotNull for $t {}
+    )*};
+}
+int_type!(i64, i32, i16, i8, u32);
+
+impl SqlType for bool {
+    const SQL_TYPE: &'static str = "BOOLEAN";
+    fn to_value(&self) -> Value {
+        Value::Integer(i64::from(*self))
+    }
+    fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError> {
+        match v {
+            ValueRef::Integer(0) => Ok(false),
+            ValueRef::Integer(1) => Ok(true),
+            other => Err(wrong("a boolean (0 or 1)", other)),
+        }
+    }
+}
+impl NotNull for bool {}
+
+macro_rules! real_type {
+    ($($t:ty),*) => {$(
+        impl SqlType for $t {
+            const SQL_TYPE: &'static str = "FLOAT";
+            fn to_value(&self) -> Value {
+                Value::Real(f64::from(*self))
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError> {
+                match v {
+                    ValueRef::Real(f) => Ok(f as $t),
+                    ValueRef::Integer(i) => Ok(i as $t),
+                    other => Err(wrong("a number", other)),
+                }
+            }
+        }
+        impl NotNull for $t {}
+    )*};
+}
+real_type!(f64, f32);
+
+impl SqlType for String {
+    const SQL_TYPE: &'static str = "VARCHAR";
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+    fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError> {
+        match v {
+            ValueRef::Text(t) => std::str::from_utf8(t)
+                .map(str::to_owned)
+                .map_err(|e| ConvertError(format!("text is not valid UTF-8: {e}"))),
+            other => Err(wrong("text", other)),
+        }
+    }
+}
+impl NotNull for String {}
+
+impl SqlType for Vec<u8> {
+    const SQL_TYPE: &'static str = "BLOB";
+    fn to_value(&self) -> Value {
+        Value::Blob(self.clone())
+    }
+    fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError> {
+        match v {
+            ValueRef::Blob(b) => Ok(b.to_vec()),
+            other => Err(wrong("a blob", other)),
+        }
+    }
+}
+impl NotNull for Vec<u8> {}
+
+impl<T: NotNull> SqlType for Option<T> {
+    const SQL_TYPE: &'static str = T::SQL_TYPE;
+    const NULLABLE: bool = true;
+    fn to_value(&self) -> Value {
+        match self {
+            Some(v) => v.to_value(),
+            None => Value::Null,
+        }
+    }
+    fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError> {
+        match v {
+            ValueRef::Null => Ok(None),
+            other => T::from_sql(other).map(Some),
+        }
+    }
+}
+
+/// One part of a primary key, hashable (reals are compared by their bits).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum KeyPart {
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(Box<str>),
+    /// Bytes.
+    Blob(Box<[u8]>),
+    /// A real, by its bits.
+    Real(u64),
+}
+
+/// The primary key of a row: what the identity map is keyed by (with the table).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// A single integer key: the common case, no allocation.
+    Int(i64),
+    /// Any other key (text, several columns).
+    Parts(Box<[KeyPart]>),
+}
+
+impl Key {
+    /// Builds a key from column values; `None` when one of them is `NULL` (no key yet).
+    pub fn from_values(values: &[Value]) -> Option<Key> {
+        if let [Value::Integer(i)] = values {
+            return Some(Key::Int(*i));
+        }
+        let mut parts = Vec::with_capacity(values.len());
+        for v in values {
+            parts.push(match v {
+                Value::Null => return None,
+                Value::Integer(i) => KeyPart::Int(*i),
+                Value::Real(f) => KeyPart::Real(f.to_bits()),
+                Value::Text(s) => KeyPart::Text(s.as_str().into()),
+                Value::Blob(b) => KeyPart::Blob(b.as_slice().into()),
+            });
+        }
+        Some(Key::Parts(parts.into()))
+    }
+
+    /// The key as column values, in primary-key column order.
+    pub fn to_values(&self) -> Vec<Value> {
+        match self {
+            Key::Int(i) => vec![Value::Integer(*i)],
+            Key::Parts(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    KeyPart::Int(i) => Value::Integer(*i),
+                    KeyPart::Real(bits) => Value::Real(f64::from_bits(*bits)),
+                    KeyPart::Text(s) => Value::Text(s.to_string()),
+                    KeyPart::Blob(b) => Value::Blob(b.to_vec()),
+                })
+                .collect(),
+        }
+    }
+
+    /// How many columns the key has.
+    pub fn len(&self) -> usize {
+        match self {
+            Key::Int(_) => 1,
+            Key::Parts(p) => p.len(),
+        }
+    }
+
+    /// Whether the key has no column (never true for a real key).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let values = self.to_values();
+        let mut first = true;
+        for v in values {
+            if !first {
+                f.write_str(", ")?;
+            }
+            first = false;
+            f.write_str(&v.to_literal())?;
+        }
+        Ok(())
+    }
+}
+
+macro_rules! key_from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Key {
+            fn from(v: $t) -> Key {
+                Key::Int(i64::from(v))
+            }
+        }
+    )*};
+}
+key_from_int!(i64, i32, i16, i8, u32);
+
+impl From<&str> for Key {
+    fn from(v: &str) -> Key {
+        Key::Parts(Box::new([KeyPart::Text(v.into())]))
+    }
+}
+
+impl From<String> for Key {
+    fn from(v: String) -> Key {
+        Key::from(v.as_str())
+    }
+}
+
+impl<A: SqlType, B: SqlType> From<(A, B)> for Key {
+    fn from((a, b): (A, B)) -> Key {
+        Key::from_values(&[a.to_value(), b.to_value()]).unwrap_or(Key::Parts(Box::new([])))
+    }
+}
+
+impl<A: SqlType, B: SqlType, C: SqlType> From<(A, B, C)> for Key {
+    fn from((a, b, c): (A, B, C)) -> Key {
+        Key::from_values(&[a.to_value(), b.to_value(), c.to_value()])
+            .unwrap_or(Key::Parts(Box::new([])))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_match_the_echo_format() {
+        assert_eq!(
+            Value::Text("Sister Margaret's Bar".into()).to_literal(),
+            "'Sister Margaret''s Bar'"
+        );
+        assert_eq!(Value::Null.to_literal(), "NULL");
+        assert_eq!(Value::Blob(vec![0xde, 0xad]).to_literal(), "X'DEAD'");
+        assert_eq!(params_literal(&[Value::Integer(2)]), "(2,)");
+        assert_eq!(
+            params_literal(&[Value::Text("a".into()), Value::Null]),
+            "('a', NULL)"
+        );
+    }
+
+    #[test]
+    fn conversions_report_what_does_not_fit() {
+        assert!(i8::from_sql(ValueRef::Integer(300))
+            .unwrap_err()
+            .0
+            .contains("does not fit"));
+        assert!(String::from_sql(ValueRef::Null)
+            .unwrap_err()
+            .0
+            .contains("Option"));
+        assert_eq!(Option::<i64>::from_sql(ValueRef::Null), Ok(None));
+        assert_eq!(bool::from_sql(ValueRef::Integer(1)), Ok(true));
+    }
+
+    #[test]
+    fn keys_hash_single_integers_without_parts() {
+        assert_eq!(Key::from_values(&[Value::Integer(3)]), Some(Key::Int(3)));
+        assert_eq!(Key::from_values(&[Value::Integer(1), Value::Null]), None);
+        assert_eq!(Key::from((1i64, 2i64)).len(), 2);
+    }
+}

@@ -1,0 +1,313 @@
+//! Parsing: the struct and its `#[orm(...)]` attributes into a [`Model`]. Every error found
+//! is collected, so the user sees all of them at once.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Expr, Fields, GenericArgument, Ident, LitStr, PathArguments, Type};
+
+// Attribute keywords.
+pub const TABLE: &str = "table";
+pub const PRIMARY_KEY: &str = "primary_key";
+pub const INDEX: &str = "index";
+pub const UNIQUE: &str = "unique";
+pub const FOREIGN_KEY: &str = "foreign_key";
+pub const COLUMN: &str = "column";
+pub const DEFAULT: &str = "default";
+pub const SKIP: &str = "skip";
+pub const RELATIONSHIP: &str = "relationship";
+pub const BACK_POPULATES: &str = "back_populates";
+pub const LINK_MODEL: &str = "link_model";
+pub const DELETE_ORPHAN: &str = "delete_orphan";
+
+/// The struct as the macro understands it.
+pub struct Model<'a> {
+    pub ident: &'a Ident,
+    pub table: String,
+    pub table_span: Span,
+    pub columns: Vec<ColumnField<'a>>,
+    pub relations: Vec<RelationField<'a>>,
+    pub skipped: Vec<&'a syn::Field>,
+    pub input: &'a DeriveInput,
+}
+
+/// A field stored in a column.
+pub struct ColumnField<'a> {
+    pub field: &'a syn::Field,
+    pub ident: &'a Ident,
+    pub column: String,
+    pub primary_key: bool,
+    pub index: bool,
+    pub unique: bool,
+    pub foreign_key: Option<(String, String)>,
+    pub default: Option<Expr>,
+}
+
+/// `One<T>` or `Many<T>`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Wrapper {
+    One,
+    Many,
+}
+
+/// A relationship field.
+pub struct RelationField<'a> {
+    pub ident: &'a Ident,
+    pub wrapper: Wrapper,
+    pub target: &'a Type,
+    pub back_populates: Option<LitStr>,
+    pub link_model: Option<syn::Path>,
+    pub delete_orphan: Option<Span>,
+    /// The `relationship(...)` attribute, for error spans.
+    pub attr_span: Span,
+}
+
+/// Collects errors so all of them are reported together.
+#[derive(Default)]
+pub struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, e: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(e),
+            None => self.0 = Some(e),
+        }
+    }
+
+    pub fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+/// `One<T>` / `Many<T>` -> (which, T).
+pub fn relation_type(ty: &Type) -> Option<(Wrapper, &Type)> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    let wrapper = match last.ident.to_string().as_str() {
+        "One" => Wrapper::One,
+        "Many" => Wrapper::Many,
+        _ => return None,
+    };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(GenericArgument::Type(t)) if args.args.len() == 1 => Some((wrapper, t)),
+        _ => None,
+    }
+}
+
+impl<'a> Model<'a> {
+    pub fn from_input(input: &'a DeriveInput) -> syn::Result<Model<'a>> {
+        let Data::Struct(data) = &input.data else {
+            return Err(syn::Error::new(
+                input.ident.span(),
+                "#[derive(Table)] works on structs with named fields",
+            ));
+        };
+        let Fields::Named(named) = &data.fields else {
+            return Err(syn::Error::new(
+                data.fields.span(),
+                "#[derive(Table)] needs named fields: `struct Hero { id: Option<i64>, ... }`",
+            ));
+        };
+        let mut errors = Errors::default();
+        let mut model = Model {
+            ident: &input.ident,
+            table: input.ident.to_string().to_lowercase(),
+            table_span: input.ident.span(),
+            columns: Vec::new(),
+            relations: Vec::new(),
+            skipped: Vec::new(),
+            input,
+        };
+        for attr in &input.attrs {
+            if !attr.path().is_ident("orm") {
+                continue;
+            }
+            let r = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident(TABLE) {
+                    let name: LitStr = meta.value()?.parse()?;
+                    model.table = name.value();
+                    model.table_span = name.span();
+                    Ok(())
+                } else {
+                    Err(meta.error(format!(
+                        "unknown struct attribute; the struct takes `{TABLE} = \"...\"`"
+                    )))
+                }
+            });
+            if let Err(e) = r {
+                errors.push(e);
+            }
+        }
+        for field in &named.named {
+            match parse_field(field) {
+                Ok(Parsed::Column(c)) => model.columns.push(c),
+                Ok(Parsed::Relation(r)) => model.relations.push(r),
+                Ok(Parsed::Skip) => model.skipped.push(field),
+                Err(e) => errors.push(e),
+            }
+        }
+        errors.finish()?;
+        Ok(model)
+    }
+}
+
+enum Parsed<'a> {
+    Column(ColumnField<'a>),
+    Relation(RelationField<'a>),
+    Skip,
+}
+
+fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
+    let ident = field.ident.as_ref().expect("named field");
+    let mut errors = Errors::default();
+    let mut column = ColumnField {
+        field,
+        ident,
+        column: ident.to_string().trim_start_matches("r#").to_owned(),
+        primary_key: false,
+        index: false,
+        unique: false,
+        foreign_key: None,
+        default: None,
+    };
+    let mut relation: Option<(Span, Option<LitStr>, Option<syn::Path>, Option<Span>)> = None;
+    let mut column_attr: Option<Span> = None;
+    let mut skip: Option<Span> = None;
+    for attr in &field.attrs {
+        if !attr.path().is_ident("orm") {
+            continue;
+        }
+        let r = attr.parse_nested_meta(|meta| {
+            let path = &meta.path;
+            let flag = |set: &mut bool| -> syn::Result<()> {
+                if *set {
+                    return Err(meta.error("this attribute is given twice"));
+                }
+                *set = true;
+                Ok(())
+            };
+            if path.is_ident(PRIMARY_KEY) {
+                column_attr = Some(path.span());
+                flag(&mut column.primary_key)
+            } else if path.is_ident(INDEX) {
+                column_attr = Some(path.span());
+                flag(&mut column.index)
+            } else if path.is_ident(UNIQUE) {
+                column_attr = Some(path.span());
+                flag(&mut column.unique)
+            } else if path.is_ident(FOREIGN_KEY) {
+                column_attr = Some(path.span());
+                let lit: LitStr = meta.value()?.parse()?;
+                column.foreign_key = Some(parse_foreign_key(&lit)?);
+                Ok(())
+            } else if path.is_ident(COLUMN) {
+                column_attr = Some(path.span());
+                let lit: LitStr = meta.value()?.parse()?;
+                if lit.value().is_empty() {
+                    return Err(syn::Error::new(lit.span(), "column name cannot be empty"));
+                }
+                column.column = lit.value();
+                Ok(())
+            } else if path.is_ident(DEFAULT) {
+                column_attr = Some(path.span());
+                column.default = Some(meta.value()?.parse()?);
+                Ok(())
+            } else if path.is_ident(SKIP) {
+                skip = Some(path.span());
+                Ok(())
+            } else if path.is_ident(RELATIONSHIP) {
+                let span = path.span();
+                let mut back = None;
+                let mut link = None;
+                let mut orphan = None;
+                meta.parse_nested_meta(|inner| {
+                    if inner.path.is_ident(BACK_POPULATES) {
+                        back = Some(inner.value()?.parse::<LitStr>()?);
+                        Ok(())
+                    } else if inner.path.is_ident(LINK_MODEL) {
+                        link = Some(inner.value()?.parse::<syn::Path>()?);
+                        Ok(())
+                    } else if inner.path.is_ident(DELETE_ORPHAN) {
+                        orphan = Some(inner.path.span());
+                        Ok(())
+                    } else {
+                        Err(inner.error(format!(
+                            "unknown relationship option; expected `{BACK_POPULATES} = \"field\"`, `{LINK_MODEL} = Type` or `{DELETE_ORPHAN}`"
+                        )))
+                    }
+                })?;
+                relation = Some((span, back, link, orphan));
+                Ok(())
+            } else {
+                Err(meta.error(format!(
+                    "unknown attribute; expected one of `{PRIMARY_KEY}`, `{INDEX}`, `{UNIQUE}`, `{FOREIGN_KEY} = \"table.column\"`, `{COLUMN} = \"name\"`, `{DEFAULT} = expr`, `{SKIP}`, `{RELATIONSHIP}(...)`"
+                )))
+            }
+        });
+        if let Err(e) = r {
+            errors.push(e);
+        }
+    }
+    errors.finish()?;
+    if let Some(span) = skip {
+        if column_attr.is_some() || relation.is_some() {
+            return Err(syn::Error::new(
+                span,
+                "a `skip` field is not stored; it takes no other attribute",
+            ));
+        }
+        return Ok(Parsed::Skip);
+    }
+    match (relation, relation_type(&field.ty)) {
+        (Some((attr_span, back_populates, link_model, delete_orphan)), Some((wrapper, target))) => {
+            if let Some(span) = column_attr {
+                return Err(syn::Error::new(
+                    span,
+                    "a relationship field is not a column; put column attributes on the foreign-key field",
+                ));
+            }
+            Ok(Parsed::Relation(RelationField {
+                ident,
+                wrapper,
+                target,
+                back_populates,
+                link_model,
+                delete_orphan,
+                attr_span,
+            }))
+        }
+        (Some((span, ..)), None) => Err(syn::Error::new(
+            field.ty.span().join(span).unwrap_or_else(|| field.ty.span()),
+            "a relationship field must have type `One<T>` (many-to-one) or `Many<T>` (one-to-many, many-to-many)",
+        )),
+        (None, Some((wrapper, _))) => Err(syn::Error::new(
+            field.ty.span(),
+            format!(
+                "a `{}<_>` field needs #[orm(relationship(...))], e.g. #[orm(relationship(back_populates = \"...\"))]",
+                if wrapper == Wrapper::One { "One" } else { "Many" }
+            ),
+        )),
+        (None, None) => Ok(Parsed::Column(column)),
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+}
+
+fn parse_foreign_key(lit: &LitStr) -> syn::Result<(String, String)> {
+    let value = lit.value();
+    match value.split_once('.') {
+        Some((table, column)) if is_identifier(table) && is_identifier(column) => {
+            Ok((table.to_owned(), column.to_owned()))
+        }
+        _ => Err(syn::Error::new(
+            lit.span(),
+            format!("malformed foreign key `{value}`: expected \"table.column\", e.g. \"team.id\""),
+        )),
+    }
+}

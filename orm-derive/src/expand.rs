@@ -1,0 +1,299 @@
+//! Code generation: the `orm::Table` implementation (metadata and glue), typed column
+//! handles (`Hero::name`), an optional `Default`, and `const` assertions for cross-struct
+//! rules. Generated code uses fully qualified paths and lives in `const _: () = { ... };`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::attr::{Model, RelationField, Wrapper};
+
+pub fn expand(model: &Model<'_>) -> TokenStream {
+    let ident = model.ident;
+    let table = &model.table;
+    let rust_name = ident.to_string();
+    let columns = model.columns.iter().map(|c| {
+        let ty = &c.field.ty;
+        let name = &c.column;
+        let field = c.ident.to_string();
+        let (pk, index, unique) = (c.primary_key, c.index, c.unique);
+        let fk = match &c.foreign_key {
+            Some((t, col)) => quote!(::core::option::Option::Some(::orm::ForeignKeyDef { table: #t, column: #col })),
+            None => quote!(::core::option::Option::None),
+        };
+        let sql_type = quote_spanned!(ty.span()=> <#ty as ::orm::SqlType>::SQL_TYPE);
+        let optional = quote_spanned!(ty.span()=> <#ty as ::orm::SqlType>::NULLABLE);
+        quote! {
+            ::orm::ColumnDef {
+                name: #name, field: #field, sql_type: #sql_type, optional: #optional,
+                primary_key: #pk, index: #index, unique: #unique, foreign_key: #fk,
+            }
+        }
+    });
+    let primary_key: Vec<usize> = model
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.primary_key)
+        .map(|(i, _)| i)
+        .collect();
+    let relations = model.relations.iter().map(relation_def);
+    let value_arms = model.columns.iter().enumerate().map(|(i, c)| {
+        let f = c.ident;
+        quote!(#i => ::orm::SqlType::to_value(&self.#f),)
+    });
+    let set_arms = model.columns.iter().enumerate().map(|(i, c)| {
+        let f = c.ident;
+        quote!(#i => { self.#f = ::orm::__private::convert(value)?; })
+    });
+    let from_row = model.columns.iter().enumerate().map(|(i, c)| {
+        let f = c.ident;
+        quote!(#f: row.get(#i)?,)
+    });
+    let load_row = model.columns.iter().enumerate().map(|(i, c)| {
+        let f = c.ident;
+        quote!(self.#f = row.get(#i)?;)
+    });
+    let rel_idents: Vec<_> = model.relations.iter().map(|r| r.ident).collect();
+    let rel_index: Vec<usize> = (0..model.relations.len()).collect();
+    let skipped: Vec<_> = model.skipped.iter().map(|f| f.ident.as_ref()).collect();
+    let handles = model.columns.iter().enumerate().map(|(i, c)| {
+        let f = c.ident;
+        let ty = &c.field.ty;
+        let vis = &c.field.vis;
+        let doc = format!("The `{}` column, for queries.", c.column);
+        quote! {
+            #[doc = #doc]
+            #vis const #f: ::orm::Column<#ident, #ty> = ::orm::Column::new(#i);
+        }
+    });
+    let checks = model.relations.iter().map(|r| relation_checks(model, r));
+    let default_impl = default_impl(model);
+
+    quote! {
+        #[allow(non_upper_case_globals, clippy::all)]
+        const _: () = {
+            #[automatically_derived]
+            impl ::orm::Table for #ident {
+                const TABLE_NAME: &'static str = #table;
+                const COLUMNS: &'static [::orm::ColumnDef] = &[#(#columns),*];
+                const RELATIONS: &'static [::orm::RelationDef] = &[#(#relations),*];
+
+                fn meta() -> &'static ::orm::TableMeta {
+                    static META: ::orm::TableMeta = ::orm::TableMeta::new(
+                        #table,
+                        #rust_name,
+                        <#ident as ::orm::Table>::COLUMNS,
+                        &[#(#primary_key),*],
+                        <#ident as ::orm::Table>::RELATIONS,
+                    );
+                    &META
+                }
+
+                fn column_value(&self, index: usize) -> ::orm::Value {
+                    match index {
+                        #(#value_arms)*
+                        _ => ::orm::Value::Null,
+                    }
+                }
+
+                fn set_column(
+                    &mut self,
+                    index: usize,
+                    value: &::orm::Value,
+                ) -> ::core::result::Result<(), ::orm::ConvertError> {
+                    match index {
+                        #(#set_arms)*
+                        _ => {}
+                    }
+                    ::core::result::Result::Ok(())
+                }
+
+                fn from_row(row: &::orm::__private::RowReader<'_>) -> ::orm::Result<Self> {
+                    ::core::result::Result::Ok(#ident {
+                        #(#from_row)*
+                        #(#rel_idents: ::orm::__private::RelationField::unloaded(),)*
+                        #(#skipped: ::core::default::Default::default(),)*
+                    })
+                }
+
+                fn load_row(&mut self, row: &::orm::__private::RowReader<'_>) -> ::orm::Result<()> {
+                    #(#load_row)*
+                    ::core::result::Result::Ok(())
+                }
+
+                fn relation_cells(&self) -> ::orm::__private::Vec<::orm::__private::CellRef> {
+                    ::orm::__private::Vec::from([
+                        #(::orm::__private::RelationField::cell(&self.#rel_idents),)*
+                    ])
+                }
+
+                fn restore_relations(
+                    &mut self,
+                    bound: &[::orm::__private::CellRef],
+                ) -> ::orm::__private::Vec<::orm::__private::Reassignment> {
+                    let mut out = ::orm::__private::Vec::new();
+                    #(
+                        if let ::core::option::Option::Some(cell) = bound.get(#rel_index) {
+                            out.extend(::orm::__private::RelationField::restore(&mut self.#rel_idents, cell));
+                        }
+                    )*
+                    out
+                }
+            }
+
+            #[automatically_derived]
+            impl #ident {
+                #(#handles)*
+            }
+
+            #default_impl
+
+            #(#checks)*
+        };
+    }
+}
+
+fn relation_def(r: &RelationField<'_>) -> TokenStream {
+    let field = r.ident.to_string();
+    let target = r.target;
+    let kind = match (r.wrapper, &r.link_model) {
+        (Wrapper::One, _) => quote!(ManyToOne),
+        (Wrapper::Many, None) => quote!(OneToMany),
+        (Wrapper::Many, Some(_)) => quote!(ManyToMany),
+    };
+    let back = match &r.back_populates {
+        Some(b) => quote!(::core::option::Option::Some(#b)),
+        None => quote!(::core::option::Option::None),
+    };
+    let link = match &r.link_model {
+        Some(l) => quote!(::core::option::Option::Some(<#l as ::orm::Table>::meta)),
+        None => quote!(::core::option::Option::None),
+    };
+    let orphan = r.delete_orphan.is_some();
+    quote! {
+        ::orm::RelationDef {
+            field: #field,
+            kind: ::orm::RelationKind::#kind,
+            target_table: <#target as ::orm::Table>::TABLE_NAME,
+            target: <#target as ::orm::Table>::meta,
+            back_populates: #back,
+            link: #link,
+            delete_orphan: #orphan,
+        }
+    }
+}
+
+/// `const` assertions, spanned on the relationship attribute, for the rules that need the
+/// other struct: `back_populates` names a relationship of the right kind pointing back here,
+/// and foreign keys link the tables.
+fn relation_checks(model: &Model<'_>, r: &RelationField<'_>) -> TokenStream {
+    let me = model.ident;
+    let target = r.target;
+    let span = r.attr_span;
+    let field = r.ident.to_string();
+    let target_name = quote!(#target).to_string().replace(' ', "");
+    let mut checks = Vec::new();
+
+    let fk = match (&r.wrapper, &r.link_model) {
+        (Wrapper::One, _) => {
+            let msg = format!(
+                "`{me}.{field}` is a One<{target_name}>, but no field of `{me}` has a foreign key to the table of `{target_name}`; add #[orm(foreign_key = \"<table>.id\")] to a field such as `{field}_id`"
+            );
+            quote_spanned!(span=> if ::orm::__private::count_foreign_keys(<#me as ::orm::Table>::COLUMNS, <#target as ::orm::Table>::TABLE_NAME) == 0 { ::core::panic!(#msg) })
+        }
+        (Wrapper::Many, None) => {
+            let msg = format!(
+                "`{me}.{field}` is a Many<{target_name}>, but `{target_name}` has no foreign key to the table of `{me}`; add #[orm(foreign_key = \"<table>.id\")] to a field of `{target_name}`, or give this relationship a `link_model`"
+            );
+            quote_spanned!(span=> if ::orm::__private::count_foreign_keys(<#target as ::orm::Table>::COLUMNS, <#me as ::orm::Table>::TABLE_NAME) == 0 { ::core::panic!(#msg) })
+        }
+        (Wrapper::Many, Some(link)) => {
+            let link_name = quote!(#link).to_string().replace(' ', "");
+            let none_me = format!("link model `{link_name}` has no foreign key to the table of `{me}`; it needs one to each side of `{me}.{field}`");
+            let none_target = format!("link model `{link_name}` has no foreign key to the table of `{target_name}`; it needs one to each side of `{me}.{field}`");
+            let many = format!("link model `{link_name}` has more than one foreign key to the same side of `{me}.{field}`, and nothing says which to use");
+            quote_spanned!(span=> {
+                let to_me = ::orm::__private::count_foreign_keys(<#link as ::orm::Table>::COLUMNS, <#me as ::orm::Table>::TABLE_NAME);
+                let to_target = ::orm::__private::count_foreign_keys(<#link as ::orm::Table>::COLUMNS, <#target as ::orm::Table>::TABLE_NAME);
+                if to_me == 0 { ::core::panic!(#none_me) }
+                if to_target == 0 { ::core::panic!(#none_target) }
+                if !::orm::__private::same_table(<#me as ::orm::Table>::TABLE_NAME, <#target as ::orm::Table>::TABLE_NAME) && (to_me > 1 || to_target > 1) { ::core::panic!(#many) }
+            })
+        }
+    };
+    checks.push(fk);
+
+    if let Some(back) = &r.back_populates {
+        let back_name = back.value();
+        let bspan = back.span();
+        let missing = format!(
+            "back_populates = \"{back_name}\": `{target_name}` has no relationship field `{back_name}`"
+        );
+        let wrong_target = format!(
+            "back_populates = \"{back_name}\": `{target_name}.{back_name}` does not point back at `{me}`"
+        );
+        let (expected, wrong_kind) = match (&r.wrapper, &r.link_model) {
+            (Wrapper::One, _) => (
+                quote!(::orm::RelationKind::OneToMany),
+                format!("back_populates = \"{back_name}\": `{target_name}.{back_name}` must be a one-to-many `Many<{me}>` (without link_model) to mirror the One<{target_name}> `{me}.{field}`"),
+            ),
+            (Wrapper::Many, None) => (
+                quote!(::orm::RelationKind::ManyToOne),
+                format!("back_populates = \"{back_name}\": `{target_name}.{back_name}` must be a `One<{me}>` to mirror the Many<{target_name}> `{me}.{field}`"),
+            ),
+            (Wrapper::Many, Some(_)) => (
+                quote!(::orm::RelationKind::ManyToMany),
+                format!("back_populates = \"{back_name}\": `{target_name}.{back_name}` must be a `Many<{me}>` with the same link_model to mirror `{me}.{field}`"),
+            ),
+        };
+        checks.push(quote_spanned!(bspan=> {
+            match ::orm::__private::find_relation(<#target as ::orm::Table>::RELATIONS, #back_name) {
+                ::core::option::Option::None => ::core::panic!(#missing),
+                ::core::option::Option::Some(other) => {
+                    if !::orm::__private::same_table(other.target_table, <#me as ::orm::Table>::TABLE_NAME) {
+                        ::core::panic!(#wrong_target)
+                    }
+                    if !::orm::__private::same_kind(other.kind, #expected) {
+                        ::core::panic!(#wrong_kind)
+                    }
+                }
+            }
+        }));
+    }
+    quote_spanned! {span=>
+        const _: () = { #(#checks)* };
+    }
+}
+
+/// `impl Default` when some field has `default = expr`: those fields take their expression,
+/// the others `Default::default()`.
+fn default_impl(model: &Model<'_>) -> TokenStream {
+    if !model.columns.iter().any(|c| c.default.is_some()) {
+        return TokenStream::new();
+    }
+    let ident = model.ident;
+    let columns = model.columns.iter().map(|c| {
+        let f = c.ident;
+        match &c.default {
+            Some(e) => quote!(#f: ::core::convert::Into::into(#e),),
+            None => quote!(#f: ::core::default::Default::default(),),
+        }
+    });
+    let others = model
+        .relations
+        .iter()
+        .map(|r| r.ident)
+        .chain(model.skipped.iter().filter_map(|f| f.ident.as_ref()));
+    quote! {
+        #[automatically_derived]
+        impl ::core::default::Default for #ident {
+            fn default() -> Self {
+                #ident {
+                    #(#columns)*
+                    #(#others: ::core::default::Default::default(),)*
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! # orm
+//!
+//! The relationship model of SQLModel (SQLAlchemy underneath) for Rust, over SQLite: derive
+//! `Table` on plain structs, link them with relationship fields, and work through a
+//! [`Session`] with an identity map, a unit of work that writes every change in dependency
+//! order in one transaction, expire-on-commit and lazily loaded relationships whose two sides
+//! stay in step in memory.
+//!
+//! ```
+//! use orm::prelude::*;
+//!
+//! #[derive(Table, Debug, Default)]
+//! pub struct Team {
+//!     #[orm(primary_key)]
+//!     pub id: Option<i64>,
+//!     #[orm(index)]
+//!     pub name: String,
+//!     pub headquarters: String,
+//!     #[orm(relationship(back_populates = "team"))]
+//!     pub heroes: Many<Hero>,
+//! }
+//!
+//! #[derive(Table, Debug, Default)]
+//! pub struct Hero {
+//!     #[orm(primary_key)]
+//!     pub id: Option<i64>,
+//!     #[orm(index)]
+//!     pub name: String,
+//!     pub secret_name: String,
+//!     pub age: Option<i64>,
+//!     #[orm(foreign_key = "team.id")]
+//!     pub team_id: Option<i64>,
+//!     #[orm(relationship(back_populates = "heroes"))]
+//!     pub team: One<Team>,
+//! }
+//!
+//! fn main() -> orm::Result<()> {
+//!     let engine = Engine::memory()?;
+//!     engine.create_all::<(Team, Hero)>()?;
+//!
+//!     let session = Session::new(&engine);
+//!     let z_force = Team { name: "Z-Force".into(), headquarters: "Sister Margaret's Bar".into(), ..Default::default() }.track();
+//!     let deadpond = Hero { name: "Deadpond".into(), secret_name: "Dive Wilson".into(), team: One::to(&z_force), ..Default::default() }.track();
+//!     assert!(z_force.read()?.heroes.contains(&deadpond)?); // the other side, in memory
+//!
+//!     session.add(&deadpond)?;   // cascades to z_force
+//!     session.commit()?;         // INSERT team, INSERT hero (team_id filled in), COMMIT
+//!
+//!     let found = session.exec(select::<Hero>().filter(Hero::name.eq("Deadpond")))?.one()?;
+//!     assert!(found == deadpond); // one object per row
+//!     found.write()?.age = Some(30); // UPDATE hero SET age=? WHERE hero.id = ?
+//!     session.commit()?;
+//!     assert_eq!(deadpond.read()?.team_id, z_force.read()?.id);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## Declaring tables
+//!
+//! `#[derive(Table)]` on a struct with named fields. The table name is the struct name in
+//! lower case (`HeroTeamLink` -> `heroteamlink`); `#[orm(table = "...")]` overrides it.
+//! Field attributes, inside `#[orm(...)]`:
+//!
+//! | attribute | meaning |
+//! |---|---|
+//! | `primary_key` | part of the primary key (several fields: a composite key); an `Option<i64>` single key is assigned by the database |
+//! | `index` | `CREATE INDEX ix_<table>_<column>` |
+//! | `unique` | values are unique |
+//! | `foreign_key = "team.id"` | references another table's column |
+//! | `column = "name"` | the column's name, when it differs from the field's |
+//! | `default = expr` | the value `Default::default()` gives the field (the derive then writes `Default` for you: don't derive it too) |
+//! | `skip` | not stored; `Default::default()` when loaded |
+//! | `relationship(back_populates = "f", link_model = L, delete_orphan)` | on a `One<T>` or `Many<T>` field |
+//!
+//! Column types: `i64`, `i32`, `i16`, `i8`, `u32`, `bool`, `f64`, `f32`, `String`,
+//! `Vec<u8>` and `Option<T>` of each (nullable). Each column gets a typed handle for queries:
+//! `Hero::name` is a `Column<Hero, String>`, so `Hero::name.eq(3)` does not compile.
+//!
+//! ## Relationships
+//!
+//! * `One<T>`: many-to-one; this struct has the foreign key to `T`.
+//! * `Many<T>`: one-to-many (`T` has the foreign key), or many-to-many with
+//!   `link_model = L` (a table with foreign keys to both sides).
+//!
+//! Changing one side (`one.set`, `one.clear`, `many.push`, `many.remove`, `many.replace`,
+//! or assigning the field through a write guard) updates the other side at once, without
+//! SQL; a side that is not loaded yet remembers the change. Collections load on first use
+//! with one SELECT; a `One` whose target is in the identity map costs no SQL.
+//!
+//! ## Seeing the SQL
+//!
+//! `Engine::echo(true)` prints each statement to stderr (`INFO Engine <SQL>` and
+//! `INFO Engine [params] (...)`); every statement also goes to the `log` crate (target
+//! `orm::engine`) and to hooks registered with [`Engine::on_statement`].
+
+pub use orm_core::*;
+pub use orm_derive::Table;
+
+/// Everything a program usually needs: `use orm::prelude::*;`.
+pub mod prelude {
+    pub use orm_core::{select, Engine, Many, One, Session, Table, Tracked};
+    pub use orm_derive::Table;
+}
