@@ -307,14 +307,13 @@ impl<T: Table> Tracked<T> {
     }
 }
 
+/// Prints the object's fields. Like attribute access in SQLModel, printing an expired object
+/// reloads it first (one SELECT); if that fails, the error is printed instead.
 impl<T: Table + fmt::Debug> fmt::Debug for Tracked<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_expired() {
-            return write!(f, "{}(expired, key {:?})", T::meta().rust_name, self.key());
-        }
-        match self.0.data.try_read() {
+        match self.read() {
             Ok(data) => fmt::Debug::fmt(&*data, f),
-            Err(_) => write!(f, "{}(borrowed)", T::meta().rust_name),
+            Err(e) => write!(f, "{}(<{e}>)", T::meta().rust_name),
         }
     }
 }

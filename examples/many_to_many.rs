@@ -1,0 +1,106 @@
+//! SQLModel tutorial "Many to Many": heroes and teams linked through the `HeroTeamLink`
+//! table. Run with `cargo run --example many_to_many`.
+
+use orm::prelude::*;
+
+#[derive(Table, Debug, Default)]
+pub struct HeroTeamLink {
+    #[orm(primary_key, foreign_key = "team.id")]
+    pub team_id: Option<i64>,
+    #[orm(primary_key, foreign_key = "hero.id")]
+    pub hero_id: Option<i64>,
+}
+
+#[derive(Table, Debug, Default)]
+pub struct Team {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(index)]
+    pub name: String,
+    pub headquarters: String,
+    #[orm(relationship(back_populates = "teams", link_model = HeroTeamLink))]
+    pub heroes: Many<Hero>,
+}
+
+#[derive(Table, Debug, Default)]
+pub struct Hero {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(index)]
+    pub name: String,
+    pub secret_name: String,
+    #[orm(index)]
+    pub age: Option<i64>,
+    #[orm(relationship(back_populates = "heroes", link_model = HeroTeamLink))]
+    pub teams: Many<Team>,
+}
+
+fn create_heroes(engine: &Engine) -> orm::Result<()> {
+    let session = Session::new(engine);
+    let team_preventers = Team {
+        name: "Preventers".into(),
+        headquarters: "Sharp Tower".into(),
+        ..Default::default()
+    }
+    .track();
+    let team_z_force = Team {
+        name: "Z-Force".into(),
+        headquarters: "Sister Margaret's Bar".into(),
+        ..Default::default()
+    }
+    .track();
+
+    let hero_deadpond = Hero {
+        name: "Deadpond".into(),
+        secret_name: "Dive Wilson".into(),
+        teams: Many::from([&team_z_force, &team_preventers]),
+        ..Default::default()
+    }
+    .track();
+    let hero_rusty_man = Hero {
+        name: "Rusty-Man".into(),
+        secret_name: "Tommy Sharp".into(),
+        age: Some(48),
+        teams: Many::from([&team_preventers]),
+        ..Default::default()
+    }
+    .track();
+    let hero_spider_boy = Hero {
+        name: "Spider-Boy".into(),
+        secret_name: "Pedro Parqueador".into(),
+        teams: Many::from([&team_preventers]),
+        ..Default::default()
+    }
+    .track();
+    session.add(&hero_deadpond)?;
+    session.add(&hero_rusty_man)?;
+    session.add(&hero_spider_boy)?;
+    session.commit()?;
+
+    session.refresh(&hero_deadpond)?;
+    session.refresh(&hero_rusty_man)?;
+    session.refresh(&hero_spider_boy)?;
+
+    println!("Deadpond: {:?}", hero_deadpond.read()?);
+    println!(
+        "Deadpond teams: {:?}",
+        hero_deadpond.read()?.teams.to_vec()?
+    );
+    println!("Rusty-Man: {:?}", hero_rusty_man.read()?);
+    println!(
+        "Rusty-Man Teams: {:?}",
+        hero_rusty_man.read()?.teams.to_vec()?
+    );
+    println!("Spider-Boy: {:?}", hero_spider_boy.read()?);
+    println!(
+        "Spider-Boy Teams: {:?}",
+        hero_spider_boy.read()?.teams.to_vec()?
+    );
+    Ok(())
+}
+
+fn main() -> orm::Result<()> {
+    let engine = Engine::open("database.db")?.echo(true);
+    engine.create_all::<(Team, Hero, HeroTeamLink)>()?;
+    create_heroes(&engine)
+}
