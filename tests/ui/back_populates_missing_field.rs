@@ -1,0 +1,22 @@
+// `back_populates` must name a relationship field that exists on the target struct.
+use orm::prelude::*;
+
+#[derive(Table)]
+pub struct Team {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(relationship(back_populates = "team"))]
+    pub heroes: Many<Hero>,
+}
+
+#[derive(Table)]
+pub struct Hero {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(foreign_key = "team.id")]
+    pub team_id: Option<i64>,
+    #[orm(relationship(back_populates = "members"))]
+    pub team: One<Team>,
+}
+
+fn main() {}

@@ -1,0 +1,28 @@
+// A many-to-many `link_model` needs a foreign key to each side; here it lacks the one to `hero`.
+use orm::prelude::*;
+
+#[derive(Table)]
+pub struct Team {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(relationship(back_populates = "teams", link_model = HeroTeamLink))]
+    pub heroes: Many<Hero>,
+}
+
+#[derive(Table)]
+pub struct Hero {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(relationship(back_populates = "heroes", link_model = HeroTeamLink))]
+    pub teams: Many<Team>,
+}
+
+#[derive(Table)]
+pub struct HeroTeamLink {
+    #[orm(primary_key, foreign_key = "team.id")]
+    pub team_id: Option<i64>,
+    #[orm(primary_key)]
+    pub hero_id: Option<i64>,
+}
+
+fn main() {}

@@ -1,0 +1,22 @@
+// `relationship(...)` takes only `back_populates`, `link_model` and `delete_orphan`.
+use orm::prelude::*;
+
+#[derive(Table)]
+pub struct Team {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(relationship(back_populates = "team", cascade = "all"))]
+    pub heroes: Many<Hero>,
+}
+
+#[derive(Table)]
+pub struct Hero {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(foreign_key = "team.id")]
+    pub team_id: Option<i64>,
+    #[orm(relationship(back_populates = "heroes"))]
+    pub team: One<Team>,
+}
+
+fn main() {}
