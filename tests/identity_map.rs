@@ -27,7 +27,11 @@ fn two_queries_for_the_same_row_return_the_same_object() -> orm::Result<()> {
     assert_eq!(all.len(), 3);
     assert!(all[1] == by_name, "the same handle, not a copy");
     by_name.write()?.age = Some(48);
-    assert_eq!(all[1].read()?.age, Some(48), "a change through one is seen through the other");
+    assert_eq!(
+        all[1].read()?.age,
+        Some(48),
+        "a change through one is seen through the other"
+    );
     Ok(())
 }
 
@@ -59,7 +63,17 @@ fn get_checks_the_shape_of_the_key() -> orm::Result<()> {
     let db = seeded()?;
     let session = db.session();
     let err = session.get::<Hero>((1i64, 2i64)).unwrap_err();
-    assert!(matches!(err, orm::Error::KeyShape { expected: 1, got: 2, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            orm::Error::KeyShape {
+                expected: 1,
+                got: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
     Ok(())
 }
 
@@ -89,7 +103,10 @@ fn new_objects_without_keys_are_distinct_rows() -> orm::Result<()> {
     session.add(&b)?;
     session.add(&a)?; // adding twice is a no-op
     session.commit()?;
-    assert_eq!(db.table("SELECT id, name FROM hero"), ["1, 'Twin'", "2, 'Twin'"]);
+    assert_eq!(
+        db.table("SELECT id, name FROM hero"),
+        ["1, 'Twin'", "2, 'Twin'"]
+    );
     assert_eq!(a.read()?.id, Some(1));
     assert_eq!(b.read()?.id, Some(2));
     Ok(())
@@ -129,7 +146,11 @@ fn a_clean_object_nobody_holds_is_not_kept() -> orm::Result<()> {
     db.forget();
     let again = session.get::<Hero>(1)?;
     assert!(again.is_some());
-    assert_eq!(db.sql().len(), 1, "loaded again: the identity map holds clean objects weakly");
+    assert_eq!(
+        db.sql().len(),
+        1,
+        "loaded again: the identity map holds clean objects weakly"
+    );
     Ok(())
 }
 

@@ -29,7 +29,10 @@ fn inserts_follow_the_order_objects_entered_the_session() -> orm::Result<()> {
             "COMMIT",
         ]
     );
-    assert_eq!(db.table("SELECT id, name FROM hero ORDER BY id"), ["1, 'C'", "2, 'A'", "3, 'B'"]);
+    assert_eq!(
+        db.table("SELECT id, name FROM hero ORDER BY id"),
+        ["1, 'C'", "2, 'A'", "3, 'B'"]
+    );
     assert_eq!(
         (c.read()?.id, a.read()?.id, b.read()?.id),
         (Some(1), Some(2), Some(3))
@@ -49,7 +52,10 @@ fn parents_are_inserted_before_children_whatever_the_add_order() -> orm::Result<
     session.commit()?;
     let sql = db.sql();
     assert!(sql[0].starts_with("INSERT INTO team"), "{sql:?}");
-    assert!(sql[1].ends_with("('Rusty-Man', 'secret Rusty-Man', NULL, 1)"), "{sql:?}");
+    assert!(
+        sql[1].ends_with("('Rusty-Man', 'secret Rusty-Man', NULL, 1)"),
+        "{sql:?}"
+    );
     Ok(())
 }
 
@@ -65,7 +71,10 @@ fn an_update_writes_only_the_changed_columns() -> orm::Result<()> {
 
     h.write()?.age = Some(16);
     session.flush()?;
-    assert_eq!(db.sql(), ["UPDATE hero SET age=? WHERE hero.id = ? (16, 1)"]);
+    assert_eq!(
+        db.sql(),
+        ["UPDATE hero SET age=? WHERE hero.id = ? (16, 1)"]
+    );
 
     {
         let mut g = h.write()?;
@@ -80,9 +89,15 @@ fn an_update_writes_only_the_changed_columns() -> orm::Result<()> {
 
     h.write()?.age = Some(16); // the value it already has
     session.flush()?;
-    assert!(db.all_sql().is_empty(), "writing the same value is no change");
+    assert!(
+        db.all_sql().is_empty(),
+        "writing the same value is no change"
+    );
     session.commit()?;
-    assert_eq!(db.table("SELECT name, secret_name, age FROM hero"), ["'Spider-Man', 'Pedro', 16"]);
+    assert_eq!(
+        db.table("SELECT name, secret_name, age FROM hero"),
+        ["'Spider-Man', 'Pedro', 16"]
+    );
     Ok(())
 }
 
@@ -115,7 +130,10 @@ fn commit_expires_and_the_next_access_reloads_with_one_select() -> orm::Result<(
     assert!(h.is_expired());
     db.forget();
     assert_eq!(h.read()?.name, "Deadpond");
-    assert_eq!(db.all_sql(), ["BEGIN (implicit)".to_owned(), format!("{SELECT_HERO} (1,)")]);
+    assert_eq!(
+        db.all_sql(),
+        ["BEGIN (implicit)".to_owned(), format!("{SELECT_HERO} (1,)")]
+    );
     assert_eq!(h.read()?.id, Some(1));
     assert!(db.all_sql().is_empty(), "loaded once");
     Ok(())
@@ -175,7 +193,9 @@ fn queries_flush_pending_changes_first() -> orm::Result<()> {
     let db = Db::new::<(Team, Hero)>();
     let session = db.session();
     session.add(&hero("Deadpond"))?;
-    let found = session.exec(select::<Hero>().filter(Hero::name.eq("Deadpond")))?.all();
+    let found = session
+        .exec(select::<Hero>().filter(Hero::name.eq("Deadpond")))?
+        .all();
     assert_eq!(found.len(), 1);
     let sql = db.sql();
     assert!(sql[0].starts_with("INSERT INTO hero"), "{sql:?}");
@@ -214,8 +234,15 @@ fn rollback_discards_pending_changes() -> orm::Result<()> {
     assert_eq!(pending.status(), Status::Transient);
     assert_eq!(flushed.status(), Status::Transient);
     assert_eq!(flushed.key(), None);
-    assert_eq!(kept.read()?.age, None, "the change was rolled back and the object reloaded");
-    assert_eq!(db.table("SELECT id, name, age FROM hero"), ["1, 'Deadpond', NULL"]);
+    assert_eq!(
+        kept.read()?.age,
+        None,
+        "the change was rolled back and the object reloaded"
+    );
+    assert_eq!(
+        db.table("SELECT id, name, age FROM hero"),
+        ["1, 'Deadpond', NULL"]
+    );
     session.commit()?;
     assert_eq!(db.table("SELECT count(*) FROM hero"), ["1"]);
     Ok(())
@@ -238,18 +265,33 @@ fn dropping_the_session_rolls_back() -> orm::Result<()> {
 fn a_failed_flush_leaves_database_and_session_as_they_were() -> orm::Result<()> {
     let db = Db::new::<(Unique,)>();
     let session = db.session();
-    let first = Unique { code: "a".into(), ..Default::default() }.track();
+    let first = Unique {
+        code: "a".into(),
+        ..Default::default()
+    }
+    .track();
     session.add(&first)?;
     session.commit()?;
 
-    let fine = Unique { code: "b".into(), ..Default::default() }.track();
-    let clash = Unique { code: "a".into(), ..Default::default() }.track();
+    let fine = Unique {
+        code: "b".into(),
+        ..Default::default()
+    }
+    .track();
+    let clash = Unique {
+        code: "a".into(),
+        ..Default::default()
+    }
+    .track();
     session.add(&fine)?;
     session.add(&clash)?;
     first.write()?.note = "changed".into();
     let err = session.flush().unwrap_err();
     assert!(matches!(err, Error::Statement { .. }), "{err}");
-    assert!(err.to_string().contains("INSERT INTO uniq"), "names the statement: {err}");
+    assert!(
+        err.to_string().contains("INSERT INTO uniq"),
+        "names the statement: {err}"
+    );
 
     assert_eq!(fine.key(), None, "no id the database lost");
     assert_eq!(fine.read()?.id, None);
@@ -314,11 +356,20 @@ fn one_wants_exactly_one_row() -> orm::Result<()> {
     let session = db.session();
     let none = session.exec(select::<Hero>())?.one().unwrap_err();
     assert!(matches!(none, Error::NoRow { table: "hero" }), "{none}");
-    assert_eq!(none.to_string(), "expected exactly one row from `hero`, found none");
+    assert_eq!(
+        none.to_string(),
+        "expected exactly one row from `hero`, found none"
+    );
     session.add_all([&hero("A"), &hero("B")])?;
     let many = session.exec(select::<Hero>())?.one().unwrap_err();
-    assert!(matches!(many, Error::MultipleRows { count: 2, .. }), "{many}");
-    assert!(session.exec(select::<Hero>().filter(Hero::name.eq("Z")))?.one_or_none()?.is_none());
+    assert!(
+        matches!(many, Error::MultipleRows { count: 2, .. }),
+        "{many}"
+    );
+    assert!(session
+        .exec(select::<Hero>().filter(Hero::name.eq("Z")))?
+        .one_or_none()?
+        .is_none());
     assert!(session.exec(select::<Hero>())?.first().is_some());
     Ok(())
 }
@@ -346,8 +397,17 @@ fn the_hook_sees_transaction_control_and_every_statement() -> orm::Result<()> {
     session.add(&team("Z-Force"))?;
     session.commit()?;
     let all = db.log.take();
-    assert_eq!(all.first().map(|r| r.sql.as_str()), Some("BEGIN (implicit)"));
-    assert_eq!(all[1].params, [orm::Value::Text("Z-Force".into()), orm::Value::Text("Z-Force HQ".into())]);
+    assert_eq!(
+        all.first().map(|r| r.sql.as_str()),
+        Some("BEGIN (implicit)")
+    );
+    assert_eq!(
+        all[1].params,
+        [
+            orm::Value::Text("Z-Force".into()),
+            orm::Value::Text("Z-Force HQ".into())
+        ]
+    );
     assert_eq!(all.last().map(|r| r.sql.as_str()), Some("COMMIT"));
     Ok(())
 }
@@ -365,11 +425,18 @@ pub struct Membership {
 fn composite_keys_insert_get_and_update() -> orm::Result<()> {
     let db = Db::new::<(Membership,)>();
     let session = db.session();
-    let m = Membership { club: "chess".into(), member: 7, level: 1 }.track();
+    let m = Membership {
+        club: "chess".into(),
+        member: 7,
+        level: 1,
+    }
+    .track();
     session.add(&m)?;
     session.commit()?;
     db.forget();
-    let found = session.get::<Membership>(("chess".to_owned(), 7i64))?.expect("row");
+    let found = session
+        .get::<Membership>(("chess".to_owned(), 7i64))?
+        .expect("row");
     assert!(found == m);
     found.write()?.level = 2;
     session.flush()?;
@@ -431,12 +498,18 @@ fn every_column_type_round_trips_and_defaults_apply() -> orm::Result<()> {
     let other = db.session();
     let back = other.get::<Gadget>(1)?.expect("row");
     let b = back.read()?;
-    assert_eq!((b.name.as_str(), b.small, b.tiny, b.short, b.unsigned), ("unnamed", 3, -8, -16, u32::MAX));
+    assert_eq!(
+        (b.name.as_str(), b.small, b.tiny, b.short, b.unsigned),
+        ("unnamed", 3, -8, -16, u32::MAX)
+    );
     assert!(b.flag);
     assert_eq!((b.ratio, b.half), (0.25, 1.5));
     assert_eq!(b.bytes, [0xde, 0xad]);
     assert_eq!(b.maybe_text.as_deref(), Some("it's"));
-    assert_eq!((b.maybe_bytes.clone(), b.maybe_flag, b.maybe_real), (None, Some(false), None));
+    assert_eq!(
+        (b.maybe_bytes.clone(), b.maybe_flag, b.maybe_real),
+        (None, Some(false), None)
+    );
     assert!(b.scratch.is_empty(), "skipped fields are not stored");
     Ok(())
 }
