@@ -101,3 +101,7 @@ pub mod prelude {
     pub use orm_core::{select, Engine, Many, One, Session, Table, Tracked};
     pub use orm_derive::Table;
 }
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;

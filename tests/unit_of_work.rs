@@ -513,3 +513,33 @@ fn every_column_type_round_trips_and_defaults_apply() -> orm::Result<()> {
     assert!(b.scratch.is_empty(), "skipped fields are not stored");
     Ok(())
 }
+
+#[test]
+fn a_flush_leaves_objects_outside_the_session_untouched() -> orm::Result<()> {
+    let db = Db::new::<(Team, Hero)>();
+    let session = db.session();
+    let t = team("Preventers");
+    session.add(&t)?;
+    session.commit()?;
+    let outsider = hero("Not Added");
+    outsider.read()?.team.set(&t)?; // t is in the session, the hero is not
+    assert!(
+        t.read()?.heroes.contains(&outsider)?,
+        "both sides in memory"
+    );
+    session.commit()?;
+    assert_eq!(outsider.status(), Status::Transient);
+    assert_eq!(
+        outsider.read()?.team_id,
+        None,
+        "nothing written into an object that was not written"
+    );
+    assert_eq!(db.table("SELECT count(*) FROM hero"), ["0"]);
+    session.add(&outsider)?;
+    session.commit()?;
+    assert_eq!(
+        db.table("SELECT name, team_id FROM hero"),
+        ["'Not Added', 1"]
+    );
+    Ok(())
+}

@@ -157,7 +157,7 @@ impl<T: Table> ErasedObj for ObjCell<T> {
 /// identity. `Send`, so it can move with its session across threads.
 ///
 /// Reading may reload an expired object, so access returns `Result`:
-/// ```ignore
+/// ```text
 /// let hero = Hero { name: "Deadpond".into(), ..Default::default() }.track();
 /// hero.write()?.age = Some(30);
 /// println!("{}", hero.read()?.name);

@@ -81,6 +81,12 @@ pub(crate) trait ErasedRelation: Send + Sync + 'static {
     fn clear_history(&self);
     /// Loads the members and returns them.
     fn load_members(&self) -> Result<Vec<ObjRef>>;
+    /// Whether this many-to-one was pointed away from `target` since the last flush, so a row
+    /// that still links its owner to `target` in the database is out of date.
+    fn moved_away_from(&self, target: &ObjRef) -> bool {
+        let _ = target;
+        false
+    }
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
 
@@ -141,7 +147,7 @@ pub struct OneCell<T> {
 
 /// A many-to-one relationship: the row this one points at through its foreign key.
 ///
-/// ```ignore
+/// ```text
 /// #[orm(relationship(back_populates = "heroes"))]
 /// pub team: One<Team>,
 /// ```
@@ -404,8 +410,15 @@ impl<T: Table> ErasedRelation for OneCell<T> {
                     .as_ref()
                     .is_some_and(|t| addr(&t.erased()) == addr(item))
             } else {
-                let item_key = item.state().key.clone();
-                matches!(&state.key, TargetKey::Known(Some(k)) if Some(k) == item_key.as_ref())
+                match &state.key {
+                    // Not reloaded since it expired; the collection removing the owner had it
+                    // as a member, so this pointed at `item`.
+                    TargetKey::Unknown => true,
+                    TargetKey::Known(k) => {
+                        let item_key = item.state().key.clone();
+                        k.is_some() && *k == item_key
+                    }
+                }
             };
             if matches {
                 state.loaded = true;
@@ -443,6 +456,11 @@ impl<T: Table> ErasedRelation for OneCell<T> {
     fn load_members(&self) -> Result<Vec<ObjRef>> {
         self.ensure_loaded()?;
         Ok(self.reachable())
+    }
+
+    fn moved_away_from(&self, target: &ObjRef) -> bool {
+        let state = lock(&self.state);
+        state.changed && state.target.as_ref().map(|t| addr(&t.erased())) != Some(addr(target))
     }
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
@@ -523,7 +541,7 @@ pub struct ManyCell<T> {
 /// many-to-many (through a `link_model`). Works like a `Vec` whose methods load it on first
 /// use and keep the other side in step.
 ///
-/// ```ignore
+/// ```text
 /// #[orm(relationship(back_populates = "team"))]
 /// pub heroes: Many<Hero>,
 /// ```
@@ -558,19 +576,28 @@ impl<T: Table> Many<T> {
     }
 
     /// Adds `item` at the end (a no-op if it is already a member), and points its other side
-    /// here. In a session, `item` joins it (save-update cascade).
+    /// here. In a session, `item` joins it (save-update cascade), member already or not.
     ///
     /// # Errors
     /// When the collection must be loaded and cannot be.
     pub fn push(&self, item: &Tracked<T>) -> Result<()> {
         self.cell.ensure_loaded()?;
-        {
+        let member = {
             let mut state = lock(&self.cell.state);
-            if state.items.contains(item) {
-                return Ok(());
+            let member = state.items.contains(item);
+            if !member {
+                state.items.push(item.clone());
+                state.record_add(item);
             }
-            state.items.push(item.clone());
-            state.record_add(item);
+            member
+        };
+        if member {
+            // A member that came in through its other side (`One::to(&team)` on a new link)
+            // has not joined the session yet: pushing it says it should.
+            return match self.cell.binding.get().and_then(Binding::owner) {
+                Some(owner) => session::cascade(&owner, &item.erased()),
+                None => Ok(()),
+            };
         }
         self.cell.after_change(item, true)
     }
@@ -726,8 +753,14 @@ impl<T: Table> ManyCell<T> {
             return Ok(());
         }
         let owner = self.owner()?;
-        let index = self.binding.get().map_or(0, |b| b.index);
+        let (index, back) = self.binding.get().map_or((0, None), |b| (b.index, b.back));
         let fetched = session::load_many::<T>(&owner, index)?;
+        // A row still linked here whose other side was pointed elsewhere while this side was
+        // not loaded (and so could not be told) is no longer a member.
+        let fetched: Vec<Tracked<T>> = fetched
+            .into_iter()
+            .filter(|i| !back_cell(&i.erased(), back).is_some_and(|c| c.moved_away_from(&owner)))
+            .collect();
         let mut state = lock(&self.state);
         if !state.loaded {
             let mut items: Vec<Tracked<T>> = fetched
@@ -743,6 +776,13 @@ impl<T: Table> ManyCell<T> {
             state.loaded = true;
         }
         Ok(())
+    }
+
+    /// Tells the owner's session that this collection changed.
+    fn register_owner(&self) {
+        if let Some(owner) = self.binding.get().and_then(Binding::owner) {
+            session::register_modified(&owner);
+        }
     }
 
     /// After a user change: update the other side, register the change, cascade.
@@ -838,28 +878,34 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
         let Some(item) = typed::<T>(item.clone()) else {
             return;
         };
-        let mut state = lock(&self.state);
-        if state.loaded {
-            if state.items.contains(&item) {
-                return;
+        {
+            let mut state = lock(&self.state);
+            if state.loaded {
+                if state.items.contains(&item) {
+                    return;
+                }
+                state.items.push(item.clone());
             }
-            state.items.push(item.clone());
+            state.record_add(&item);
         }
-        state.record_add(&item);
+        self.register_owner();
     }
 
     fn backref_remove(&self, item: &ObjRef) {
         let Some(item) = typed::<T>(item.clone()) else {
             return;
         };
-        let mut state = lock(&self.state);
-        if state.loaded {
-            let Some(i) = state.items.iter().position(|x| *x == item) else {
-                return;
-            };
-            state.items.remove(i);
+        {
+            let mut state = lock(&self.state);
+            if state.loaded {
+                let Some(i) = state.items.iter().position(|x| *x == item) else {
+                    return;
+                };
+                state.items.remove(i);
+            }
+            state.record_remove(&item);
         }
-        state.record_remove(&item);
+        self.register_owner();
     }
 
     fn reachable(&self) -> Vec<ObjRef> {

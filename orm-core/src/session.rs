@@ -53,7 +53,7 @@ pub(crate) struct SessionCore {
 
 /// A unit of work over one connection, like SQLModel's `Session`.
 ///
-/// ```ignore
+/// ```text
 /// let session = Session::new(&engine);
 /// session.add(&hero)?;
 /// session.commit()?;            // INSERT ..., COMMIT; `hero` is expired
@@ -349,7 +349,7 @@ impl Session {
     /// # Errors
     /// Errors of the ROLLBACK.
     pub fn rollback(&self) -> Result<()> {
-        self.shared.lock().rollback()
+        self.shared.lock().rollback(true)
     }
 
     /// Reloads `obj` from its row now (one SELECT), discarding unflushed changes to it.
@@ -360,6 +360,11 @@ impl Session {
         let obj = obj.erased();
         let mut core = self.shared.lock();
         core.check_mine(&obj)?;
+        // Unflushed relationship changes are discarded too; the row load below then tells
+        // the many-to-one relationships their keys.
+        for rel in obj.relations() {
+            rel.expire();
+        }
         core.refresh_obj(&obj)
     }
 
@@ -383,7 +388,9 @@ impl Session {
     /// Errors of the ROLLBACK.
     pub fn close(&self) -> Result<()> {
         let mut core = self.shared.lock();
-        let result = core.rollback();
+        // Like dropping the session, closing leaves loaded objects readable (SQLAlchemy's
+        // `close` expunges, it does not expire).
+        let result = core.rollback(false);
         for obj in core.identity.objects() {
             detach(&obj);
         }
@@ -521,7 +528,8 @@ impl SessionCore {
         crate::unit_of_work::flush(self)
     }
 
-    fn rollback(&mut self) -> Result<()> {
+    /// Rolls back the transaction and the session's lists; `expire_all`: expire every object.
+    fn rollback(&mut self, expire_all: bool) -> Result<()> {
         let result = match self.conn.as_mut() {
             Some(conn) => conn.rollback(),
             None => Ok(()),
@@ -557,8 +565,10 @@ impl SessionCore {
         for obj in std::mem::take(&mut self.modified) {
             obj.state().registered = false;
         }
-        for obj in self.identity.objects() {
-            expire(&obj);
+        if expire_all {
+            for obj in self.identity.objects() {
+                expire(&obj);
+            }
         }
         result
     }
@@ -616,7 +626,8 @@ impl SessionCore {
         Ok(self.fetch::<T>(sql, &key.to_values())?.into_iter().next())
     }
 
-    /// Reloads an object's row (an expired object's first access, or `refresh`).
+    /// Reloads an object's row (an expired object's first access, or `refresh`, which expires
+    /// its relationships first).
     pub(crate) fn refresh_obj(&mut self, obj: &ObjRef) -> Result<()> {
         let meta = obj.meta();
         let Some(key) = obj.state().key.clone() else {
@@ -643,9 +654,9 @@ impl SessionCore {
             state.expired = false;
             state.snapshot = None;
         }
-        for rel in obj.relations() {
-            rel.expire();
-        }
+        // Relationships are not expired here: an expired object's were expired with it, and
+        // what they recorded since (a change made on the other side while this one was
+        // unloaded) is a pending change that must survive the reload.
         set_one_keys(obj)
     }
 }

@@ -63,6 +63,8 @@ struct Entry {
 struct Plan {
     inserts: Vec<usize>,
     updates: Vec<usize>,
+    /// The same entries as `updates`, for membership tests.
+    updating: FxHashSet<usize>,
     deletes: Vec<usize>,
     entries: Vec<Entry>,
     index: FxHashMap<usize, usize>,
@@ -163,7 +165,9 @@ impl Plan {
         for obj in core.modified.clone() {
             if obj.state().status == Status::Persistent {
                 let i = plan.entry(&obj);
-                plan.updates.push(i);
+                if plan.updating.insert(i) {
+                    plan.updates.push(i);
+                }
             }
         }
         for obj in core.deleted.clone() {
@@ -257,7 +261,9 @@ impl Plan {
             self.inserts.retain(|&x| x != i);
             self.expunged.push(i);
         } else if status == Status::Persistent {
-            self.updates.retain(|&x| x != i);
+            if self.updating.remove(&i) {
+                self.updates.retain(|&x| x != i);
+            }
             self.deletes.push(i);
         }
     }
@@ -265,7 +271,7 @@ impl Plan {
     fn ensure_saved(&mut self, obj: &ObjRef) {
         let status = obj.state().status;
         let i = self.entry(obj);
-        if status == Status::Persistent && !self.updates.contains(&i) {
+        if status == Status::Persistent && self.updating.insert(i) {
             self.updates.push(i);
         }
     }
@@ -589,7 +595,11 @@ impl Plan {
             };
             let values = self.referenced_values(&obj, local, meta, r)?;
             for child in self.entries[i].history[r].added.clone() {
-                if self.removed_objects.contains(&addr(&child)) {
+                // A member that is not in the session (it came in through this side alone)
+                // is not written, so it gets nothing either (SQLAlchemy skips it too).
+                if self.removed_objects.contains(&addr(&child))
+                    || child.state().status == Status::Transient
+                {
                     continue;
                 }
                 for (&c, v) in remote_fk.iter().zip(&values) {
@@ -725,12 +735,12 @@ impl Plan {
             state.status = Status::Transient;
             state.session = std::sync::Weak::new();
         }
-        for e in &self.entries {
+        for &i in &self.updates {
             // Many-to-one relationships whose foreign key was changed by hand now point at
             // the new row.
-            if self.updates.contains(&self.index[&addr(&e.obj)]) {
-                let _ = crate::session::set_one_keys(&e.obj);
-            }
+            let _ = crate::session::set_one_keys(&self.entries[i].obj);
+        }
+        for e in &self.entries {
             for rel in e.obj.relations() {
                 rel.clear_history();
             }

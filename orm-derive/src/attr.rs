@@ -2,6 +2,7 @@
 //! is collected, so the user sees all of them at once.
 
 use proc_macro2::Span;
+use syn::parse::Parser;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Expr, Fields, GenericArgument, Ident, LitStr, PathArguments, Type};
 
@@ -35,6 +36,8 @@ pub struct ColumnField<'a> {
     pub field: &'a syn::Field,
     pub ident: &'a Ident,
     pub column: String,
+    /// The `column = "..."` literal, if any, for error spans.
+    pub column_lit: Option<LitStr>,
     pub primary_key: bool,
     pub index: bool,
     pub unique: bool,
@@ -153,6 +156,14 @@ impl<'a> Model<'a> {
     }
 }
 
+/// The options of one `relationship(...)` attribute.
+struct RelationAttr {
+    span: Span,
+    back: Option<LitStr>,
+    link: Option<syn::Path>,
+    orphan: Option<Span>,
+}
+
 enum Parsed<'a> {
     Column(ColumnField<'a>),
     Relation(RelationField<'a>),
@@ -166,13 +177,14 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
         field,
         ident,
         column: ident.to_string().trim_start_matches("r#").to_owned(),
+        column_lit: None,
         primary_key: false,
         index: false,
         unique: false,
         foreign_key: None,
         default: None,
     };
-    let mut relation: Option<(Span, Option<LitStr>, Option<syn::Path>, Option<Span>)> = None;
+    let mut relation: Option<RelationAttr> = None;
     let mut column_attr: Option<Span> = None;
     let mut skip: Option<Span> = None;
     for attr in &field.attrs {
@@ -209,6 +221,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                     return Err(syn::Error::new(lit.span(), "column name cannot be empty"));
                 }
                 column.column = lit.value();
+                column.column_lit = Some(lit);
                 Ok(())
             } else if path.is_ident(DEFAULT) {
                 column_attr = Some(path.span());
@@ -222,7 +235,16 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                 let mut back = None;
                 let mut link = None;
                 let mut orphan = None;
-                meta.parse_nested_meta(|inner| {
+                // Every option is optional: `relationship`, `relationship()` and
+                // `relationship(...)` are all accepted.
+                let options = if meta.input.peek(syn::token::Paren) {
+                    let content;
+                    syn::parenthesized!(content in meta.input);
+                    content.parse::<proc_macro2::TokenStream>()?
+                } else {
+                    proc_macro2::TokenStream::new()
+                };
+                syn::meta::parser(|inner| {
                     if inner.path.is_ident(BACK_POPULATES) {
                         back = Some(inner.value()?.parse::<LitStr>()?);
                         Ok(())
@@ -237,8 +259,14 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                             "unknown relationship option; expected `{BACK_POPULATES} = \"field\"`, `{LINK_MODEL} = Type` or `{DELETE_ORPHAN}`"
                         )))
                     }
-                })?;
-                relation = Some((span, back, link, orphan));
+                })
+                .parse2(options)?;
+                relation = Some(RelationAttr {
+                    span,
+                    back,
+                    link,
+                    orphan,
+                });
                 Ok(())
             } else {
                 Err(meta.error(format!(
@@ -261,7 +289,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
         return Ok(Parsed::Skip);
     }
     match (relation, relation_type(&field.ty)) {
-        (Some((attr_span, back_populates, link_model, delete_orphan)), Some((wrapper, target))) => {
+        (Some(attr), Some((wrapper, target))) => {
             if let Some(span) = column_attr {
                 return Err(syn::Error::new(
                     span,
@@ -272,18 +300,18 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                 ident,
                 wrapper,
                 target,
-                back_populates,
-                link_model,
-                delete_orphan,
-                attr_span,
+                back_populates: attr.back,
+                link_model: attr.link,
+                delete_orphan: attr.orphan,
+                attr_span: attr.span,
             }))
         }
-        (Some((span, ..)), None) => Err(syn::Error::new(
-            field.ty.span().join(span).unwrap_or_else(|| field.ty.span()),
+        (Some(_), None) => Err(syn::Error::new_spanned(
+            &field.ty,
             "a relationship field must have type `One<T>` (many-to-one) or `Many<T>` (one-to-many, many-to-many)",
         )),
-        (None, Some((wrapper, _))) => Err(syn::Error::new(
-            field.ty.span(),
+        (None, Some((wrapper, _))) => Err(syn::Error::new_spanned(
+            &field.ty,
             format!(
                 "a `{}<_>` field needs #[orm(relationship(...))], e.g. #[orm(relationship(back_populates = \"...\"))]",
                 if wrapper == Wrapper::One { "One" } else { "Many" }

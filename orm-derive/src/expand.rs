@@ -38,21 +38,27 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
         .map(|(i, _)| i)
         .collect();
     let relations = model.relations.iter().map(relation_def);
+    // Everything that needs `SqlType` of a field's type is spanned on that type, so an
+    // unsupported type is reported on the field, not on `#[derive(Table)]`.
     let value_arms = model.columns.iter().enumerate().map(|(i, c)| {
-        let f = c.ident;
-        quote!(#i => ::orm::SqlType::to_value(&self.#f),)
+        let (f, ty) = (c.ident, &c.field.ty);
+        let value = quote_spanned!(ty.span()=> <#ty as ::orm::SqlType>::to_value(&self.#f));
+        quote!(#i => #value,)
     });
     let set_arms = model.columns.iter().enumerate().map(|(i, c)| {
-        let f = c.ident;
-        quote!(#i => { self.#f = ::orm::__private::convert(value)?; })
+        let (f, ty) = (c.ident, &c.field.ty);
+        let value = quote_spanned!(ty.span()=> ::orm::__private::convert::<#ty>(value)?);
+        quote!(#i => { self.#f = #value; })
     });
     let from_row = model.columns.iter().enumerate().map(|(i, c)| {
-        let f = c.ident;
-        quote!(#f: row.get(#i)?,)
+        let (f, ty) = (c.ident, &c.field.ty);
+        let value = quote_spanned!(ty.span()=> row.get::<#ty>(#i)?);
+        quote!(#f: #value,)
     });
     let load_row = model.columns.iter().enumerate().map(|(i, c)| {
-        let f = c.ident;
-        quote!(self.#f = row.get(#i)?;)
+        let (f, ty) = (c.ident, &c.field.ty);
+        let value = quote_spanned!(ty.span()=> row.get::<#ty>(#i)?);
+        quote!(self.#f = #value;)
     });
     let rel_idents: Vec<_> = model.relations.iter().map(|r| r.ident).collect();
     let rel_index: Vec<usize> = (0..model.relations.len()).collect();
@@ -62,9 +68,10 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
         let ty = &c.field.ty;
         let vis = &c.field.vis;
         let doc = format!("The `{}` column, for queries.", c.column);
+        let handle = quote_spanned!(ty.span()=> ::orm::Column::new(#i));
         quote! {
             #[doc = #doc]
-            #vis const #f: ::orm::Column<#ident, #ty> = ::orm::Column::new(#i);
+            #vis const #f: ::orm::Column<#ident, #ty> = #handle;
         }
     });
     let checks = model.relations.iter().map(|r| relation_checks(model, r));
@@ -184,9 +191,9 @@ fn relation_def(r: &RelationField<'_>) -> TokenStream {
     }
 }
 
-/// `const` assertions, spanned on the relationship attribute, for the rules that need the
-/// other struct: `back_populates` names a relationship of the right kind pointing back here,
-/// and foreign keys link the tables.
+/// `const` assertions, spanned on the relationship attribute (or the part of it at fault), for
+/// the rules that need the other struct: `back_populates` names a relationship of the right
+/// kind pointing back here, and foreign keys link the tables.
 fn relation_checks(model: &Model<'_>, r: &RelationField<'_>) -> TokenStream {
     let me = model.ident;
     let target = r.target;
@@ -213,7 +220,8 @@ fn relation_checks(model: &Model<'_>, r: &RelationField<'_>) -> TokenStream {
             let none_me = format!("link model `{link_name}` has no foreign key to the table of `{me}`; it needs one to each side of `{me}.{field}`");
             let none_target = format!("link model `{link_name}` has no foreign key to the table of `{target_name}`; it needs one to each side of `{me}.{field}`");
             let many = format!("link model `{link_name}` has more than one foreign key to the same side of `{me}.{field}`, and nothing says which to use");
-            quote_spanned!(span=> {
+            // Reported on the `link_model = ...` type: the link model is what must change.
+            quote_spanned!(link.span()=> {
                 let to_me = ::orm::__private::count_foreign_keys(<#link as ::orm::Table>::COLUMNS, <#me as ::orm::Table>::TABLE_NAME);
                 let to_target = ::orm::__private::count_foreign_keys(<#link as ::orm::Table>::COLUMNS, <#target as ::orm::Table>::TABLE_NAME);
                 if to_me == 0 { ::core::panic!(#none_me) }

@@ -3,6 +3,7 @@
 //! checked by `const` assertions that `expand` generates.
 
 use syn::spanned::Spanned;
+use syn::{GenericArgument, PathArguments, Type};
 
 use crate::attr::{Errors, Model, Wrapper};
 
@@ -11,6 +12,7 @@ pub fn check(model: &Model<'_>) -> syn::Result<()> {
     check_no_generics(model, &mut errors);
     check_has_primary_key(model, &mut errors);
     check_unique_columns(model, &mut errors);
+    check_column_types(model, &mut errors);
     check_relationship_options(model, &mut errors);
     errors.finish()
 }
@@ -19,8 +21,8 @@ pub fn check(model: &Model<'_>) -> syn::Result<()> {
 fn check_no_generics(model: &Model<'_>, errors: &mut Errors) {
     let generics = &model.input.generics;
     if !generics.params.is_empty() {
-        errors.push(syn::Error::new(
-            generics.span(),
+        errors.push(syn::Error::new_spanned(
+            generics,
             "#[derive(Table)] does not support generic structs",
         ));
     }
@@ -42,12 +44,45 @@ fn check_has_primary_key(model: &Model<'_>, errors: &mut Errors) {
 /// Two fields cannot share a column name.
 fn check_unique_columns(model: &Model<'_>, errors: &mut Errors) {
     for (i, c) in model.columns.iter().enumerate() {
-        if model.columns[..i].iter().any(|o| o.column == c.column) {
-            errors.push(syn::Error::new(
-                c.field.span(),
-                format!("column `{}` is declared twice", c.column),
+        if let Some(first) = model.columns[..i].iter().find(|o| o.column == c.column) {
+            let message = format!(
+                "column `{}` is declared twice: field `{}` already uses it",
+                c.column, first.ident
+            );
+            errors.push(match &c.column_lit {
+                Some(lit) => syn::Error::new(lit.span(), message),
+                None => syn::Error::new(c.ident.span(), message),
+            });
+        }
+    }
+}
+
+/// `Option<Option<T>>` is not a column type (a nullable column is one `Option<T>`). The
+/// type system rejects it too, but in terms of an internal trait; this says it plainly.
+fn check_column_types(model: &Model<'_>, errors: &mut Errors) {
+    for c in &model.columns {
+        if option_inner(&c.field.ty).and_then(option_inner).is_some() {
+            errors.push(syn::Error::new_spanned(
+                &c.field.ty,
+                "a column cannot be `Option<Option<T>>`: a nullable column is a single `Option<T>`",
             ));
         }
+    }
+}
+
+/// `Option<T>` (or `std::option::Option<T>`, ...) -> `T`.
+fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(GenericArgument::Type(t)) if args.args.len() == 1 => Some(t),
+        _ => None,
     }
 }
 

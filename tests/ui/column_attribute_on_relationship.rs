@@ -5,8 +5,6 @@ use orm::prelude::*;
 pub struct Team {
     #[orm(primary_key)]
     pub id: Option<i64>,
-    #[orm(relationship(back_populates = "team"))]
-    pub heroes: Many<Hero>,
 }
 
 #[derive(Table)]
@@ -15,7 +13,7 @@ pub struct Hero {
     pub id: Option<i64>,
     #[orm(foreign_key = "team.id")]
     pub team_id: Option<i64>,
-    #[orm(index, relationship(back_populates = "heroes"))]
+    #[orm(index, relationship())]
     pub team: One<Team>,
 }
 

@@ -5,7 +5,7 @@ use orm::prelude::*;
 pub struct Team {
     #[orm(primary_key)]
     pub id: Option<i64>,
-    #[orm(relationship(back_populates = "teams", link_model = HeroTeamLink, delete_orphan))]
+    #[orm(relationship(link_model = HeroTeamLink, delete_orphan))]
     pub heroes: Many<Hero>,
 }
 
@@ -13,8 +13,6 @@ pub struct Team {
 pub struct Hero {
     #[orm(primary_key)]
     pub id: Option<i64>,
-    #[orm(relationship(back_populates = "heroes", link_model = HeroTeamLink))]
-    pub teams: Many<Team>,
 }
 
 #[derive(Table)]

@@ -5,8 +5,6 @@ use orm::prelude::*;
 pub struct Team {
     #[orm(primary_key)]
     pub id: Option<i64>,
-    #[orm(relationship(back_populates = "team"))]
-    pub heroes: Many<Hero>,
 }
 
 #[derive(Table)]
@@ -14,7 +12,7 @@ pub struct Hero {
     #[orm(primary_key)]
     pub id: Option<i64>,
     pub team_id: Option<i64>,
-    #[orm(relationship(back_populates = "heroes"))]
+    #[orm(relationship)]
     pub team: One<Team>,
 }
 

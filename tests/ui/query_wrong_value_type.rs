@@ -9,6 +9,8 @@ pub struct Hero {
     pub age: Option<i64>,
 }
 
-fn main() {
+fn old_heroes() {
     let _ = select::<Hero>().filter(Hero::age.eq("old"));
 }
+
+fn main() {}

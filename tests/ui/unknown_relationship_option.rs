@@ -5,7 +5,7 @@ use orm::prelude::*;
 pub struct Team {
     #[orm(primary_key)]
     pub id: Option<i64>,
-    #[orm(relationship(back_populates = "team", cascade = "all"))]
+    #[orm(relationship(cascade = "all, delete-orphan"))]
     pub heroes: Many<Hero>,
 }
 
@@ -15,8 +15,6 @@ pub struct Hero {
     pub id: Option<i64>,
     #[orm(foreign_key = "team.id")]
     pub team_id: Option<i64>,
-    #[orm(relationship(back_populates = "heroes"))]
-    pub team: One<Team>,
 }
 
 fn main() {}
