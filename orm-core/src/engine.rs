@@ -387,9 +387,7 @@ impl Conn {
     pub(crate) fn begin(&mut self) -> Result<()> {
         if !self.in_transaction {
             self.engine.announce("BEGIN (implicit)", None);
-            self.raw()
-                .execute_batch("BEGIN")
-                .map_err(|e| Error::statement("BEGIN", e))?;
+            self.run_cached("BEGIN")?;
             self.in_transaction = true;
         }
         Ok(())
@@ -398,9 +396,7 @@ impl Conn {
     pub(crate) fn commit(&mut self) -> Result<()> {
         if self.in_transaction {
             self.engine.announce("COMMIT", None);
-            self.raw()
-                .execute_batch("COMMIT")
-                .map_err(|e| Error::statement("COMMIT", e))?;
+            self.run_cached("COMMIT")?;
             self.in_transaction = false;
         }
         Ok(())
@@ -410,11 +406,18 @@ impl Conn {
         if self.in_transaction {
             self.engine.announce("ROLLBACK", None);
             self.in_transaction = false;
-            self.raw()
-                .execute_batch("ROLLBACK")
-                .map_err(|e| Error::statement("ROLLBACK", e))?;
+            self.run_cached("ROLLBACK")?;
         }
         Ok(())
+    }
+
+    /// Runs a statement without parameters through the statement cache, unannounced.
+    fn run_cached(&self, sql: &str) -> Result<()> {
+        self.raw()
+            .prepare_cached(sql)
+            .and_then(|mut s| s.execute([]))
+            .map(drop)
+            .map_err(|e| Error::statement(sql, e))
     }
 
     /// Internal savepoint around a flush; not echoed (an implementation detail, like
@@ -425,11 +428,7 @@ impl Conn {
             "release" => "RELEASE SAVEPOINT orm_flush",
             _ => "ROLLBACK TO SAVEPOINT orm_flush",
         };
-        self.raw()
-            .prepare_cached(sql)
-            .and_then(|mut s| s.execute([]))
-            .map(drop)
-            .map_err(|e| Error::statement(sql, e))
+        self.run_cached(sql)
     }
 
     /// Runs a statement that returns no rows; returns the number of rows changed.

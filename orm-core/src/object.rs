@@ -235,6 +235,9 @@ impl<T: Table> Tracked<T> {
     }
 
     fn bind_relations(&self, cells: Vec<CellRef>, sync: bool) {
+        if cells.is_empty() {
+            return;
+        }
         let owner: ObjRef = self.erased();
         let weak = Arc::downgrade(&owner);
         for (i, c) in cells.iter().enumerate() {

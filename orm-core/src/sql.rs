@@ -4,6 +4,9 @@
 //! SQLAlchemy writes it); values are always bound parameters, never pasted in.
 
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rustc_hash::FxHashMap;
 
 use crate::query::{Cmp, Node, Order};
 use crate::schema::TableMeta;
@@ -117,6 +120,8 @@ pub(crate) struct TableSql {
     pub delete_by_key: String,
     /// ` WHERE hero.id = ?` (shared by updates)
     pub where_key: String,
+    /// UPDATE statements already built, by the bit set of the columns they change.
+    pub updates: Mutex<FxHashMap<u64, Arc<str>>>,
 }
 
 impl TableSql {
@@ -162,6 +167,7 @@ impl TableSql {
             where_key,
             columns,
             table,
+            updates: Mutex::new(FxHashMap::default()),
         }
     }
 }
@@ -231,9 +237,19 @@ pub(crate) fn drop_table(meta: &TableMeta) -> String {
     format!("DROP TABLE {}", quote_ident(meta.name))
 }
 
-/// `UPDATE hero SET age=?, name=? WHERE hero.id = ?` for the given changed columns.
-pub(crate) fn update(meta: &'static TableMeta, changed: &[usize]) -> String {
+/// `UPDATE hero SET age=?, name=? WHERE hero.id = ?` for the given changed columns (in
+/// increasing order), built once per table and set of columns.
+pub(crate) fn update(meta: &'static TableMeta, changed: &[usize]) -> Arc<str> {
     let sql = meta.sql();
+    let mask = changed
+        .iter()
+        .try_fold(0u64, |m, &i| (i < 64).then(|| m | (1 << i)));
+    if let Some(mask) = mask {
+        let cache = sql.updates.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(text) = cache.get(&mask) {
+            return Arc::clone(text);
+        }
+    }
     let mut out = format!("UPDATE {} SET ", sql.table);
     for (n, &i) in changed.iter().enumerate() {
         if n > 0 {
@@ -242,7 +258,14 @@ pub(crate) fn update(meta: &'static TableMeta, changed: &[usize]) -> String {
         let _ = write!(out, "{}=?", quote_ident(meta.columns[i].name));
     }
     out.push_str(&sql.where_key);
-    out
+    let text: Arc<str> = out.into();
+    if let Some(mask) = mask {
+        sql.updates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(mask, Arc::clone(&text));
+    }
+    text
 }
 
 /// `DELETE FROM <table> WHERE <table>.<c1> = ? AND ...` for the given columns.

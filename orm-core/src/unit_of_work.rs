@@ -467,17 +467,32 @@ impl Plan {
             };
             self.keys.insert(a, key);
         } else {
-            let committed = match obj.state().snapshot.clone() {
-                Some(s) => s.into_vec(),
-                None => obj.column_values()?,
+            // Compare with the snapshot taken at the first write; without one, only the
+            // values this flush computed (the overlay) can differ from the stored row.
+            let (from_snapshot, key) = {
+                let state = obj.state();
+                let changed: Option<Vec<usize>> = state.snapshot.as_ref().map(|committed| {
+                    (0..values.len())
+                        .filter(|&c| values[c] != committed[c])
+                        .collect()
+                });
+                (changed, state.key.clone())
             };
-            let changed: Vec<usize> = (0..values.len())
-                .filter(|&c| values[c] != committed[c])
-                .collect();
-            if !changed.is_empty() {
-                let Some(key) = obj.state().key.clone() else {
-                    return Ok(());
-                };
+            let changed = match from_snapshot {
+                Some(changed) => changed,
+                None => {
+                    let stored = obj.column_values()?;
+                    let mut cols: Vec<usize> = self
+                        .overlay
+                        .get(&a)
+                        .map(|o| o.iter().map(|(c, _)| *c).collect())
+                        .unwrap_or_default();
+                    cols.sort_unstable();
+                    cols.retain(|&c| values[c] != stored[c]);
+                    cols
+                }
+            };
+            if let (false, Some(key)) = (changed.is_empty(), key) {
                 let mut params: Vec<Value> = changed.iter().map(|&c| values[c].clone()).collect();
                 params.extend(key.to_values());
                 let sql = sql::update(meta, &changed);
