@@ -543,3 +543,56 @@ fn a_flush_leaves_objects_outside_the_session_untouched() -> orm::Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn a_failed_flush_keeps_what_earlier_flushes_of_the_transaction_wrote() -> orm::Result<()> {
+    let db = Db::new::<(Unique,)>();
+    let session = db.session();
+    let kept = Unique {
+        code: "a".into(),
+        ..Default::default()
+    }
+    .track();
+    session.add(&kept)?;
+    session.flush()?; // written, not committed
+    let clash = Unique {
+        code: "a".into(),
+        ..Default::default()
+    }
+    .track();
+    session.add(&clash)?;
+    let err = session.flush().unwrap_err();
+    assert!(matches!(err, Error::Statement { .. }), "{err}");
+    assert_eq!(kept.status(), Status::Persistent);
+    assert_eq!(clash.status(), Status::Pending);
+    session.delete(&clash)?; // give up on the clashing row
+    session.commit()?;
+    assert_eq!(db.table("SELECT id, code FROM uniq"), ["1, 'a'"]);
+    Ok(())
+}
+
+#[test]
+fn a_failed_first_flush_rolls_back_the_transaction_and_the_session_goes_on() -> orm::Result<()> {
+    let db = Db::new::<(Unique,)>();
+    db.raw("INSERT INTO uniq (code, note) VALUES ('a', '')");
+    let session = db.session();
+    let existing = session.get::<Unique>(1)?.expect("row 1");
+    let clash = Unique {
+        code: "a".into(),
+        ..Default::default()
+    }
+    .track();
+    session.add(&clash)?;
+    db.forget();
+    assert!(session.flush().is_err());
+    let sql = db.all_sql();
+    assert_eq!(sql.last().map(String::as_str), Some("ROLLBACK"), "{sql:?}");
+    assert_eq!(existing.read()?.code, "a", "loaded objects stay usable");
+    clash.write()?.code = "b".into();
+    session.commit()?;
+    assert_eq!(
+        db.table("SELECT id, code FROM uniq ORDER BY id"),
+        ["1, 'a'", "2, 'b'"]
+    );
+    Ok(())
+}

@@ -47,6 +47,9 @@ pub(crate) struct SessionCore {
     /// Objects inserted / deleted by flushes of the open transaction (undone by rollback).
     pub(crate) inserted_in_tx: Vec<ObjRef>,
     pub(crate) deleted_in_tx: Vec<ObjRef>,
+    /// Whether a flush of the open transaction wrote something (later flushes then run
+    /// under a savepoint).
+    pub(crate) wrote_in_tx: bool,
     expire_on_commit: bool,
     autoflush: bool,
 }
@@ -157,6 +160,7 @@ impl Session {
                 deleted: Vec::new(),
                 inserted_in_tx: Vec::new(),
                 deleted_in_tx: Vec::new(),
+                wrote_in_tx: false,
                 expire_on_commit: true,
                 autoflush: true,
             }),
@@ -329,6 +333,7 @@ impl Session {
         if let Some(conn) = core.conn.as_mut() {
             conn.commit()?;
         }
+        core.wrote_in_tx = false;
         core.inserted_in_tx.clear();
         for obj in std::mem::take(&mut core.deleted_in_tx) {
             let mut state = obj.state();
@@ -534,6 +539,7 @@ impl SessionCore {
             Some(conn) => conn.rollback(),
             None => Ok(()),
         };
+        self.wrote_in_tx = false;
         for obj in std::mem::take(&mut self.inserted_in_tx) {
             if let Some(k) = obj.state().key.clone() {
                 self.identity.remove(obj.meta(), &k);

@@ -22,18 +22,25 @@ use crate::session::{open_conn, referenced_key, SessionCore};
 use crate::sql;
 use crate::value::{Key, Value};
 
-/// Runs statements, opening the transaction and the savepoint only when the first one comes,
-/// so a flush with nothing to write runs no SQL at all.
+/// Runs statements, opening the transaction only when the first one comes, so a flush with
+/// nothing to write runs no SQL at all. When earlier flushes of the open transaction wrote
+/// something, the flush runs under a savepoint so a failure undoes only itself; otherwise a
+/// failure rolls back the transaction, which held nothing but reads (this spares SQLite the
+/// statement journal a savepoint costs on every page the flush touches).
 struct Sink<'a> {
     slot: &'a mut Option<Conn>,
     engine: &'a Engine,
+    savepoint: bool,
     started: bool,
 }
 
 impl Sink<'_> {
     fn conn(&mut self) -> Result<&Conn> {
         if !self.started {
-            open_conn(self.slot, self.engine)?.savepoint("begin")?;
+            let conn = open_conn(self.slot, self.engine)?;
+            if self.savepoint {
+                conn.savepoint("begin")?;
+            }
             self.started = true;
         }
         Ok(self.slot.as_ref().expect("connection opened"))
@@ -43,12 +50,15 @@ impl Sink<'_> {
         if !self.started {
             return Ok(());
         }
-        let conn = self.slot.as_ref().expect("connection opened");
-        if ok {
-            conn.savepoint("release")
-        } else {
-            conn.savepoint("rollback")?;
-            conn.savepoint("release")
+        let conn = self.slot.as_mut().expect("connection opened");
+        match (ok, self.savepoint) {
+            (true, true) => conn.savepoint("release"),
+            (true, false) => Ok(()),
+            (false, true) => {
+                conn.savepoint("rollback")?;
+                conn.savepoint("release")
+            }
+            (false, false) => conn.rollback(),
         }
     }
 }
@@ -86,12 +96,15 @@ pub(crate) fn flush(core: &mut SessionCore) -> Result<()> {
     let mut sink = Sink {
         slot: &mut core.conn,
         engine: &core.engine,
+        savepoint: core.wrote_in_tx,
         started: false,
     };
     let result = plan.execute(&mut sink);
     let ended = sink.finish(result.is_ok());
+    let wrote = sink.started;
     result?;
     ended?;
+    core.wrote_in_tx |= wrote;
     plan.apply(core);
     Ok(())
 }
