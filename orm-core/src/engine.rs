@@ -128,6 +128,9 @@ impl Engine {
     }
 
     /// Calls `hook` with every statement run through this engine, before it runs.
+    ///
+    /// The hook runs while the session that issued the statement is busy: it must not use
+    /// that session or its objects (record what it sees, and look at it afterwards).
     pub fn on_statement(&self, hook: impl Fn(&Statement<'_>) + Send + Sync + 'static) {
         self.inner
             .hooks

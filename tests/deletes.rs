@@ -1,0 +1,187 @@
+//! Deleting the parent of a one-to-many: its children's foreign keys are set to NULL (they
+//! were loaded by `Session::delete`), or, with `delete_orphan`, the children are deleted too;
+//! a child whose foreign key cannot be NULL is a clear error, before anything is written.
+
+mod common;
+
+use common::one_to_many::{hero, team, Hero, Team};
+use common::Db;
+use orm::prelude::*;
+use orm::Error;
+
+#[test]
+fn deleting_a_team_unsets_its_heroes_team_id() -> orm::Result<()> {
+    let db = Db::new::<(Team, Hero)>();
+    let session = db.session();
+    let t = team("Preventers");
+    let (a, b) = (hero("A"), hero("B"));
+    t.read()?.heroes.replace([a.clone(), b.clone()])?;
+    session.add(&t)?;
+    session.commit()?;
+    db.forget();
+
+    session.delete(&t)?; // loads the heroes now
+    assert_eq!(
+        db.sql(),
+        ["SELECT hero.id, hero.name, hero.secret_name, hero.age, hero.team_id FROM hero WHERE ? = hero.team_id (1,)"]
+    );
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            "UPDATE hero SET team_id=? WHERE hero.id = ? (NULL, 1)",
+            "UPDATE hero SET team_id=? WHERE hero.id = ? (NULL, 2)",
+            "DELETE FROM team WHERE team.id = ? (1,)",
+        ]
+    );
+    assert_eq!(
+        db.table("SELECT id, team_id FROM hero"),
+        ["1, NULL", "2, NULL"]
+    );
+    assert_eq!(db.table("SELECT count(*) FROM team"), ["0"]);
+    assert_eq!(a.read()?.team_id, None);
+    Ok(())
+}
+
+mod owned {
+    use orm::prelude::*;
+
+    #[derive(Table, Debug, Default)]
+    pub struct Album {
+        #[orm(primary_key)]
+        pub id: Option<i64>,
+        pub title: String,
+        #[orm(relationship(back_populates = "album", delete_orphan))]
+        pub tracks: Many<Track>,
+    }
+
+    #[derive(Table, Debug, Default)]
+    pub struct Track {
+        #[orm(primary_key)]
+        pub id: Option<i64>,
+        pub title: String,
+        #[orm(foreign_key = "album.id")]
+        pub album_id: i64,
+        #[orm(relationship(back_populates = "tracks"))]
+        pub album: One<Album>,
+    }
+
+    pub fn track(title: &str) -> Tracked<Track> {
+        Track {
+            title: title.into(),
+            ..Default::default()
+        }
+        .track()
+    }
+}
+
+#[test]
+fn deleting_a_parent_with_delete_orphan_deletes_its_children_first() -> orm::Result<()> {
+    use owned::{track, Album, Track};
+    let db = Db::new::<(Album, Track)>();
+    let session = db.session();
+    let album = Album {
+        title: "Blue".into(),
+        tracks: Many::from([track("One"), track("Two")]),
+        ..Default::default()
+    }
+    .track();
+    session.add(&album)?;
+    session.commit()?;
+    assert_eq!(
+        db.table("SELECT id, title, album_id FROM track"),
+        ["1, 'One', 1", "2, 'Two', 1"]
+    );
+    db.forget();
+
+    session.delete(&album)?;
+    session.commit()?;
+    let sql = db.sql();
+    assert_eq!(
+        sql[1..],
+        [
+            "DELETE FROM track WHERE track.id = ? (1,)",
+            "DELETE FROM track WHERE track.id = ? (2,)",
+            "DELETE FROM album WHERE album.id = ? (1,)",
+        ]
+    );
+    assert_eq!(db.table("SELECT count(*) FROM track"), ["0"]);
+    Ok(())
+}
+
+#[test]
+fn removing_a_member_with_delete_orphan_deletes_it() -> orm::Result<()> {
+    use owned::{track, Album, Track};
+    let db = Db::new::<(Album, Track)>();
+    let session = db.session();
+    let (one, two) = (track("One"), track("Two"));
+    let album = Album {
+        title: "Blue".into(),
+        tracks: Many::from([&one, &two]),
+        ..Default::default()
+    }
+    .track();
+    session.add(&album)?;
+    session.commit()?;
+    album.read()?.tracks.remove(&one)?;
+    assert!(
+        one.read()?.album.get()?.is_none(),
+        "the other side, in memory"
+    );
+    db.forget();
+    session.commit()?;
+    assert_eq!(db.sql(), ["DELETE FROM track WHERE track.id = ? (1,)"]);
+    assert_eq!(db.table("SELECT id, title FROM track"), ["2, 'Two'"]);
+    Ok(())
+}
+
+mod required {
+    use orm::prelude::*;
+
+    #[derive(Table, Debug, Default)]
+    pub struct Owner {
+        #[orm(primary_key)]
+        pub id: Option<i64>,
+        #[orm(relationship(back_populates = "owner"))]
+        pub pets: Many<Pet>,
+    }
+
+    #[derive(Table, Debug, Default)]
+    pub struct Pet {
+        #[orm(primary_key)]
+        pub id: Option<i64>,
+        #[orm(foreign_key = "owner.id")]
+        pub owner_id: i64,
+        #[orm(relationship(back_populates = "pets"))]
+        pub owner: One<Owner>,
+    }
+}
+
+#[test]
+fn deleting_a_parent_whose_children_need_it_is_refused_before_any_write() -> orm::Result<()> {
+    use required::{Owner, Pet};
+    let db = Db::new::<(Owner, Pet)>();
+    let session = db.session();
+    let owner = Owner {
+        pets: Many::from([Pet::default().track()]),
+        ..Default::default()
+    }
+    .track();
+    session.add(&owner)?;
+    session.commit()?;
+    session.delete(&owner)?;
+    db.forget();
+    let err = session.commit().unwrap_err();
+    assert!(
+        matches!(err, Error::Relationship { field: "pets", .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("pet.owner_id = NULL, which cannot be NULL"),
+        "{err}"
+    );
+    assert!(db.sql().is_empty(), "nothing written");
+    assert_eq!(db.table("SELECT count(*) FROM owner"), ["1"]);
+    Ok(())
+}
