@@ -256,11 +256,20 @@ impl<T: Table> OneCell<T> {
         let key = match key {
             Some(k) => k,
             None => {
-                // Reloading the owner's row sets the key (see `set_loaded_key`).
+                // Reloading the owner's row sets the key (see `set_loaded_key`); an owner
+                // that is not expired but lost what this relationship held (its session let
+                // go of it) cannot say.
                 session::ensure_fresh(&owner)?;
                 match &lock(&self.state).key {
                     TargetKey::Known(k) => k.clone(),
-                    TargetKey::Unknown => None,
+                    TargetKey::Unknown => {
+                        session::require_session(&owner)?;
+                        session::reload(&owner)?;
+                        match &lock(&self.state).key {
+                            TargetKey::Known(k) => k.clone(),
+                            TargetKey::Unknown => None,
+                        }
+                    }
                 }
             }
         };

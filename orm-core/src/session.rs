@@ -393,30 +393,17 @@ impl Session {
     /// Errors of the ROLLBACK.
     pub fn close(&self) -> Result<()> {
         let mut core = self.shared.lock();
-        // Like dropping the session, closing leaves loaded objects readable (SQLAlchemy's
+        // Like dropping the session, closing leaves loaded columns readable (SQLAlchemy's
         // `close` expunges, it does not expire).
         let result = core.rollback(false);
-        for obj in core.identity.objects() {
-            detach(&obj);
-        }
-        core.identity.clear();
-        core.conn = None;
+        core.release_objects();
         result
     }
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let mut core = self.shared.lock();
-        for obj in core
-            .identity
-            .objects()
-            .into_iter()
-            .chain(std::mem::take(&mut core.new))
-        {
-            detach(&obj);
-        }
-        core.conn = None;
+        self.shared.lock().release_objects();
     }
 }
 
@@ -444,6 +431,31 @@ pub(crate) fn expire(obj: &ObjRef) {
 }
 
 impl SessionCore {
+    /// Lets go of every object: detached, and their loaded relationships dropped. Two
+    /// objects loaded on both sides of a relationship hold each other; dropping what the
+    /// relationships hold breaks that cycle, so the objects are freed once the user's
+    /// handles are gone. (Expire on commit does the same for a session that lives on.)
+    fn release_objects(&mut self) {
+        let objects: Vec<ObjRef> = self
+            .identity
+            .objects()
+            .into_iter()
+            .chain(std::mem::take(&mut self.new))
+            .chain(std::mem::take(&mut self.modified))
+            .chain(std::mem::take(&mut self.deleted))
+            .collect();
+        for obj in &objects {
+            detach(obj);
+            for rel in obj.relations() {
+                rel.expire();
+            }
+        }
+        self.identity.clear();
+        self.inserted_in_tx.clear();
+        self.deleted_in_tx.clear();
+        self.conn = None;
+    }
+
     pub(crate) fn conn(&mut self) -> Result<&mut Conn> {
         open_conn(&mut self.conn, &self.engine)
     }
@@ -752,6 +764,18 @@ fn session_of(obj: &ObjRef) -> Result<Arc<SessionShared>> {
             _ => "its session is closed",
         },
     })
+}
+
+/// Fails with [`Error::Detached`] when `obj` is in no session.
+pub(crate) fn require_session(obj: &ObjRef) -> Result<()> {
+    session_of(obj).map(drop)
+}
+
+/// Reloads `obj`'s row now.
+pub(crate) fn reload(obj: &ObjRef) -> Result<()> {
+    let shared = session_of(obj)?;
+    let mut core = shared.lock();
+    core.refresh_obj(obj)
 }
 
 /// Reloads `obj` if it is expired.
