@@ -374,19 +374,25 @@ impl<T: Table> ErasedRelation for OneCell<T> {
         let Some(item) = typed::<T>(item.clone()) else {
             return;
         };
+        // The old target of an unloaded side is found in the identity map, looked up before
+        // this cell is locked (the session lock is never taken under a cell lock).
+        let unloaded_key = {
+            let state = lock(&self.state);
+            match (&state.key, state.loaded) {
+                (TargetKey::Known(Some(k)), false) => Some(k.clone()),
+                _ => None,
+            }
+        };
+        let looked_up = unloaded_key.and_then(|k| {
+            let owner = self.binding.get().and_then(Binding::owner)?;
+            session::lookup(&owner, T::meta(), &k)
+        });
         let old = {
             let mut state = lock(&self.state);
             let old = if state.loaded {
                 state.target.take().map(|t| t.erased())
             } else {
-                match &state.key {
-                    TargetKey::Known(Some(k)) => self
-                        .binding
-                        .get()
-                        .and_then(Binding::owner)
-                        .and_then(|o| session::lookup(&o, T::meta(), k)),
-                    _ => None,
-                }
+                looked_up
             };
             state.loaded = true;
             state.changed = true;
