@@ -163,3 +163,23 @@ fn a_changed_object_nobody_holds_is_still_flushed() -> orm::Result<()> {
     assert_eq!(db.table("SELECT age FROM hero WHERE id = 1"), ["30"]);
     Ok(())
 }
+
+#[test]
+fn adding_back_a_detached_object_whose_row_is_already_loaded_is_refused() -> orm::Result<()> {
+    let db = seeded()?;
+    let old = db.session();
+    let detached = old.get::<Hero>(1)?.expect("hero 1");
+    old.close()?;
+    let session = db.session();
+    let loaded = session.get::<Hero>(1)?.expect("hero 1");
+    let err = session.add(&detached).unwrap_err();
+    assert!(
+        matches!(err, orm::Error::DuplicateIdentity { table: "Hero", .. }),
+        "{err}"
+    );
+    assert!(
+        session.get::<Hero>(1)?.expect("hero 1") == loaded,
+        "still one object per row"
+    );
+    Ok(())
+}

@@ -596,3 +596,25 @@ fn a_failed_first_flush_rolls_back_the_transaction_and_the_session_goes_on() -> 
     );
     Ok(())
 }
+
+#[test]
+fn changes_made_while_detached_are_written_when_added_back() -> orm::Result<()> {
+    let db = Db::new::<(Team, Hero)>();
+    let first = db.session().expire_on_commit(false);
+    let h = hero("Deadpond");
+    first.add(&h)?;
+    first.commit()?;
+    first.close()?;
+    assert_eq!(h.status(), Status::Detached);
+    h.write()?.age = Some(30); // no session: nothing to tell
+    let second = db.session();
+    second.add(&h)?;
+    db.forget();
+    second.commit()?;
+    assert_eq!(
+        db.sql(),
+        ["UPDATE hero SET age=? WHERE hero.id = ? (30, 1)"]
+    );
+    assert_eq!(db.table("SELECT age FROM hero"), ["30"]);
+    Ok(())
+}

@@ -112,6 +112,14 @@ pub enum Error {
         /// How many values were given.
         got: usize,
     },
+    /// Another object of the session already stands for this row.
+    #[error("another {table} object with key ({key}) is already in this session; use that one (session.get) instead of adding this one")]
+    DuplicateIdentity {
+        /// The object's table.
+        table: &'static str,
+        /// The key, printed.
+        key: String,
+    },
     /// The object was deleted in this session and cannot be used for that.
     #[error("{table} object was deleted in this session")]
     Deleted {

@@ -280,7 +280,9 @@ impl<T: Table> Tracked<T> {
         let guard = self.0.write_data()?;
         let register = {
             let mut state = self.0.state();
-            if matches!(state.status, Status::Persistent) && state.snapshot.is_none() {
+            // Anything with a row (persistent, or detached and added back later) compares
+            // with the values it had at its first write.
+            if state.key.is_some() && state.snapshot.is_none() {
                 state.snapshot = Some(guard.column_values().into_boxed_slice());
             }
             !state.registered && matches!(state.status, Status::Persistent | Status::Pending)

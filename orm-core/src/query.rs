@@ -160,18 +160,20 @@ impl<T: Table, V: SqlType> Column<T, V> {
     }
 
     /// Ascending order on this column.
-    pub fn asc(self) -> Order {
+    pub fn asc(self) -> Order<T> {
         Order {
             column: self.index,
             descending: false,
+            _marker: PhantomData,
         }
     }
 
     /// Descending order on this column.
-    pub fn desc(self) -> Order {
+    pub fn desc(self) -> Order<T> {
         Order {
             column: self.index,
             descending: true,
+            _marker: PhantomData,
         }
     }
 }
@@ -214,15 +216,16 @@ impl<T> Expr<T> {
     }
 }
 
-/// An `ORDER BY` term.
+/// An `ORDER BY` term on a column of table `T`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Order {
+pub struct Order<T> {
     pub(crate) column: usize,
     pub(crate) descending: bool,
+    _marker: PhantomData<fn() -> T>,
 }
 
-impl<T: Table, V: SqlType> From<Column<T, V>> for Order {
-    fn from(c: Column<T, V>) -> Order {
+impl<T: Table, V: SqlType> From<Column<T, V>> for Order<T> {
+    fn from(c: Column<T, V>) -> Order<T> {
         c.asc()
     }
 }
@@ -231,7 +234,7 @@ impl<T: Table, V: SqlType> From<Column<T, V>> for Order {
 #[derive(Debug, Clone)]
 pub struct Select<T> {
     pub(crate) filter: Option<Node>,
-    pub(crate) order: Vec<Order>,
+    pub(crate) order: Vec<Order<T>>,
     pub(crate) limit: Option<u64>,
     pub(crate) offset: Option<u64>,
     _marker: PhantomData<fn() -> T>,
@@ -271,7 +274,7 @@ impl<T: Table> Select<T> {
 
     /// Adds an `ORDER BY` term: a column (ascending) or `column.desc()`.
     #[must_use]
-    pub fn order_by(mut self, order: impl Into<Order>) -> Self {
+    pub fn order_by(mut self, order: impl Into<Order<T>>) -> Self {
         self.order.push(order.into());
         self
     }

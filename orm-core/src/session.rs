@@ -506,6 +506,16 @@ impl SessionCore {
                     }
                     Status::Detached => {
                         let key = state.key.clone();
+                        if let Some(k) = &key {
+                            if let Some(other) = self.identity.get(obj.meta(), k) {
+                                if addr(&other) != addr(&obj) {
+                                    return Err(Error::DuplicateIdentity {
+                                        table: obj.meta().rust_name,
+                                        key: k.to_string(),
+                                    });
+                                }
+                            }
+                        }
                         state.status = if key.is_some() {
                             Status::Persistent
                         } else {
