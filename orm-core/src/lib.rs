@@ -31,7 +31,9 @@ pub use value::{ConvertError, Key, KeyPart, SqlType, Value};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::relation::{CellRef, Reassignment, RelationField};
-    pub use crate::schema::{count_foreign_keys, find_relation, same_kind, same_table};
+    pub use crate::schema::{
+        ambiguous_foreign_keys, count_foreign_keys, find_relation, same_kind, same_table,
+    };
     pub use crate::table::{convert, RowReader};
     pub use crate::value::NotNull;
     pub use std::sync::Arc;

@@ -198,6 +198,16 @@ fn fk_pairs(from: &TableMeta, to: &TableMeta) -> Result<Vec<(usize, usize)>, Str
             }
         }
     }
+    if pairs
+        .iter()
+        .enumerate()
+        .any(|(n, p)| pairs[..n].iter().any(|q| q.1 == p.1))
+    {
+        return Err(format!(
+            "table `{}` has several foreign keys to `{}.{}`; a relationship between the two cannot tell which to follow",
+            from.name, to.name, to.columns[pairs[0].1].name
+        ));
+    }
     if pairs.is_empty() {
         return Err(format!(
             "table `{}` has no foreign key to table `{}`; add #[orm(foreign_key = \"{}.id\")] to a field",
@@ -321,6 +331,32 @@ pub const fn count_foreign_keys(columns: &[ColumnDef], target: &str) -> usize {
         i += 1;
     }
     n
+}
+
+/// Whether two foreign keys of `columns` reference the same column of table `target`, so a
+/// relationship between the two tables cannot tell which to follow. (A composite foreign
+/// key references different columns.) Used in `const` checks.
+#[doc(hidden)]
+pub const fn ambiguous_foreign_keys(columns: &[ColumnDef], target: &str) -> bool {
+    let mut i = 0;
+    while i < columns.len() {
+        if let Some(a) = columns[i].foreign_key {
+            let mut j = i + 1;
+            while j < columns.len() {
+                if let Some(b) = columns[j].foreign_key {
+                    if str_eq(a.table, target)
+                        && str_eq(b.table, target)
+                        && str_eq(a.column, b.column)
+                    {
+                        return true;
+                    }
+                }
+                j += 1;
+            }
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Finds relationship `field` among `relations`. Used in `const` checks.

@@ -207,13 +207,25 @@ fn relation_checks(model: &Model<'_>, r: &RelationField<'_>) -> TokenStream {
             let msg = format!(
                 "`{me}.{field}` is a One<{target_name}>, but no field of `{me}` has a foreign key to the table of `{target_name}`; add #[orm(foreign_key = \"<table>.id\")] to a field such as `{field}_id`"
             );
-            quote_spanned!(span=> if ::orm::__private::count_foreign_keys(<#me as ::orm::Table>::COLUMNS, <#target as ::orm::Table>::TABLE_NAME) == 0 { ::core::panic!(#msg) })
+            let several = format!(
+                "`{me}.{field}`: several fields of `{me}` have a foreign key to the same column of `{target_name}`, and nothing says which this relationship follows (not supported yet)"
+            );
+            quote_spanned!(span=> {
+                if ::orm::__private::count_foreign_keys(<#me as ::orm::Table>::COLUMNS, <#target as ::orm::Table>::TABLE_NAME) == 0 { ::core::panic!(#msg) }
+                if ::orm::__private::ambiguous_foreign_keys(<#me as ::orm::Table>::COLUMNS, <#target as ::orm::Table>::TABLE_NAME) { ::core::panic!(#several) }
+            })
         }
         (Wrapper::Many, None) => {
             let msg = format!(
                 "`{me}.{field}` is a Many<{target_name}>, but `{target_name}` has no foreign key to the table of `{me}`; add #[orm(foreign_key = \"<table>.id\")] to a field of `{target_name}`, or give this relationship a `link_model`"
             );
-            quote_spanned!(span=> if ::orm::__private::count_foreign_keys(<#target as ::orm::Table>::COLUMNS, <#me as ::orm::Table>::TABLE_NAME) == 0 { ::core::panic!(#msg) })
+            let several = format!(
+                "`{me}.{field}`: several fields of `{target_name}` have a foreign key to the same column of `{me}`, and nothing says which this relationship follows (not supported yet)"
+            );
+            quote_spanned!(span=> {
+                if ::orm::__private::count_foreign_keys(<#target as ::orm::Table>::COLUMNS, <#me as ::orm::Table>::TABLE_NAME) == 0 { ::core::panic!(#msg) }
+                if ::orm::__private::ambiguous_foreign_keys(<#target as ::orm::Table>::COLUMNS, <#me as ::orm::Table>::TABLE_NAME) { ::core::panic!(#several) }
+            })
         }
         (Wrapper::Many, Some(link)) => {
             let link_name = quote!(#link).to_string().replace(' ', "");
