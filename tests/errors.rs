@@ -205,3 +205,39 @@ fn a_memory_engine_is_shared_by_its_sessions() -> orm::Result<()> {
     assert_eq!(two.exec(select::<Hero>())?.len(), 1);
     Ok(())
 }
+
+#[test]
+fn linking_an_object_of_another_session_changes_nothing() -> orm::Result<()> {
+    let db = Db::new::<(Team, Hero)>();
+    let (one, two) = (db.session(), db.session());
+    let t = team("Preventers");
+    let h = hero("Deadpond");
+    one.add(&t)?;
+    two.add(&h)?;
+    let err = h.read()?.team.set(&t).unwrap_err();
+    assert!(
+        matches!(err, Error::OtherSession { table: "Team" }),
+        "{err}"
+    );
+    assert!(h.read()?.team.get()?.is_none(), "this side unchanged");
+    assert!(t.read()?.heroes.is_empty()?, "the other side unchanged");
+    let err = t.read()?.heroes.push(&h).unwrap_err();
+    assert!(
+        matches!(err, Error::OtherSession { table: "Hero" }),
+        "{err}"
+    );
+    assert!(t.read()?.heroes.is_empty()?);
+    // Through a write guard the error comes with the next flush, once.
+    h.write()?.team = One::to(&t);
+    assert!(matches!(
+        two.flush().unwrap_err(),
+        Error::OtherSession { .. }
+    ));
+    assert!(h.read()?.team.get()?.is_none());
+    two.commit()?;
+    assert_eq!(
+        db.table("SELECT name, team_id FROM hero"),
+        ["'Deadpond', NULL"]
+    );
+    Ok(())
+}

@@ -297,6 +297,9 @@ impl<T: Table> OneCell<T> {
 
     fn set_target(&self, new: Option<Tracked<T>>) -> Result<()> {
         self.ensure_loaded()?;
+        if let (Some(new), Ok(owner)) = (&new, self.owner()) {
+            session::check_cascade(&owner, &new.erased())?;
+        }
         let old = {
             let mut state = lock(&self.state);
             if state.target == new {
@@ -597,6 +600,7 @@ impl<T: Table> Many<T> {
     /// When the collection must be loaded and cannot be.
     pub fn push(&self, item: &Tracked<T>) -> Result<()> {
         self.cell.ensure_loaded()?;
+        self.cell.check_cascade(item)?;
         let member = {
             let mut state = lock(&self.cell.state);
             let member = state.items.contains(item);
@@ -793,6 +797,14 @@ impl<T: Table> ManyCell<T> {
         Ok(())
     }
 
+    /// Checked before a change: `item` could join the owner's session.
+    fn check_cascade(&self, item: &Tracked<T>) -> Result<()> {
+        match self.binding.get().and_then(Binding::owner) {
+            Some(owner) => session::check_cascade(&owner, &item.erased()),
+            None => Ok(()),
+        }
+    }
+
     /// Tells the owner's session that this collection changed.
     fn register_owner(&self) {
         if let Some(owner) = self.binding.get().and_then(Binding::owner) {
@@ -826,6 +838,9 @@ impl<T: Table> ManyCell<T> {
 
     fn replace(&self, new: Vec<Tracked<T>>) -> Result<()> {
         self.ensure_loaded()?;
+        for item in &new {
+            self.check_cascade(item)?;
+        }
         let (gone, came) = {
             let mut state = lock(&self.state);
             let gone: Vec<Tracked<T>> = state

@@ -817,6 +817,21 @@ pub(crate) fn register_modified(obj: &ObjRef) {
     session.lock().modified.push(obj.clone());
 }
 
+/// Fails with [`Error::OtherSession`] when the cascade of `owner` to `target` would have to
+/// move `target` out of another session; checked before a relationship changes anything.
+pub(crate) fn check_cascade(owner: &ObjRef, target: &ObjRef) -> Result<()> {
+    let Some(mine) = owner.state().session.upgrade() else {
+        return Ok(());
+    };
+    let theirs = target.state().session.upgrade();
+    match theirs {
+        Some(s) if !Arc::ptr_eq(&s, &mine) => Err(Error::OtherSession {
+            table: target.meta().rust_name,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Save-update cascade along a relationship change: `target` joins `owner`'s session.
 pub(crate) fn cascade(owner: &ObjRef, target: &ObjRef) -> Result<()> {
     let session = owner.state().session.upgrade();
