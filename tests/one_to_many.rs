@@ -1015,3 +1015,66 @@ fn adding_a_leaf_of_a_tree_still_inserts_its_ancestors_first() -> orm::Result<()
     );
     Ok(())
 }
+
+#[test]
+fn an_existing_node_moves_under_a_new_node_in_one_flush() -> orm::Result<()> {
+    let db = Db::new::<(Node,)>();
+    let s = db.session();
+    let (leaf, other) = (node("leaf"), node("other"));
+    s.add_all([&leaf, &other])?;
+    s.commit()?;
+    db.forget();
+
+    // From the child's side, and from the new parent's side.
+    let branch = node("branch");
+    leaf.read()?.parent.set(&branch)?;
+    let twig = node("twig");
+    twig.read()?.children.push(&other)?;
+    s.add(&twig)?;
+    s.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            "SELECT node.id, node.name, node.parent_id FROM node WHERE node.id = ? (1,)", // leaf.read() after commit
+            "INSERT INTO node (name, parent_id) VALUES (?, ?) ('branch', NULL)",
+            "UPDATE node SET parent_id=? WHERE node.id = ? (3, 1)",
+            "INSERT INTO node (name, parent_id) VALUES (?, ?) ('twig', NULL)",
+            "UPDATE node SET parent_id=? WHERE node.id = ? (4, 2)",
+        ]
+    );
+    assert_eq!(
+        db.table("SELECT id, name, parent_id FROM node ORDER BY id"),
+        [
+            "1, 'leaf', 3",
+            "2, 'other', 4",
+            "3, 'branch', NULL",
+            "4, 'twig', NULL"
+        ]
+    );
+    assert!(branch.read()?.children.contains(&leaf)?);
+    Ok(())
+}
+
+#[test]
+fn a_long_chain_added_through_its_leaf_is_written_root_first() -> orm::Result<()> {
+    let db = Db::new::<(Node,)>();
+    let s = db.session();
+    let root = node("n0");
+    let mut last = root.clone();
+    for i in 1..2000 {
+        let next = node(&format!("n{i}"));
+        next.read()?.parent.set(&last)?;
+        last = next;
+    }
+    s.add(&last)?; // the cascade reaches every ancestor, leaf first
+    s.commit()?;
+    assert_eq!(
+        db.table("SELECT count(*) FROM node WHERE parent_id = id - 1"),
+        ["1999"]
+    );
+    assert_eq!(
+        db.table("SELECT id, name FROM node WHERE parent_id IS NULL"),
+        ["1, 'n0'"]
+    );
+    Ok(())
+}
