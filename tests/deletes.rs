@@ -185,3 +185,31 @@ fn deleting_a_parent_whose_children_need_it_is_refused_before_any_write() -> orm
     assert_eq!(db.table("SELECT count(*) FROM owner"), ["1"]);
     Ok(())
 }
+
+#[test]
+fn a_new_member_pushed_and_removed_again_is_not_written() -> orm::Result<()> {
+    use owned::{track, Album, Track};
+    let db = Db::new::<(Album, Track)>();
+    let session = db.session();
+    let album = Album {
+        title: "Blue".into(),
+        ..Default::default()
+    }
+    .track();
+    session.add(&album)?;
+    session.commit()?;
+    let passing = track("Passing");
+    album.read()?.tracks.push(&passing)?; // joins the session through the cascade
+    assert_eq!(passing.status(), orm::Status::Pending);
+    album.read()?.tracks.remove(&passing)?;
+    db.forget();
+    session.commit()?;
+    assert!(db.sql().is_empty(), "{:?}", db.sql());
+    assert_eq!(
+        passing.status(),
+        orm::Status::Transient,
+        "it left the session"
+    );
+    assert_eq!(db.table("SELECT count(*) FROM track"), ["0"]);
+    Ok(())
+}

@@ -195,12 +195,44 @@ impl Plan {
                 return Err(err);
             }
         }
+        plan.plan_pending_orphans();
         plan.plan_orphans()?;
         plan.plan_deleted_parents()?;
         for &i in plan.inserts.iter().chain(&plan.updates) {
             plan.entries[i].obj.check_writable()?;
         }
         Ok(plan)
+    }
+
+    /// New objects taken out of a `delete_orphan` collection before the flush (pushed and
+    /// removed again) are not written: they leave the session.
+    fn plan_pending_orphans(&mut self) {
+        let mut orphans = Vec::new();
+        for &i in &self.inserts {
+            let obj = &self.entries[i].obj;
+            let meta = obj.meta();
+            for (r, rel) in meta.relations.iter().enumerate() {
+                if rel.kind != RelationKind::ManyToOne {
+                    continue;
+                }
+                let target = (rel.target)();
+                let owned = rel
+                    .back_populates
+                    .and_then(|b| target.relation_index(b))
+                    .is_some_and(|b| target.relations[b].delete_orphan);
+                if !owned || !obj.relations()[r].reachable().is_empty() {
+                    continue;
+                }
+                // Taken out of its collection (unset), as opposed to never given a parent,
+                // which the foreign-key step reports (SQLAlchemy draws the same line).
+                if matches!(self.entries[i].history[r].target, Some(None)) {
+                    orphans.push(obj.clone());
+                }
+            }
+        }
+        for obj in orphans {
+            self.remove_object(&obj);
+        }
     }
 
     /// Members removed from one-to-many collections: unset their foreign key, or delete them
