@@ -183,3 +183,21 @@ fn adding_back_a_detached_object_whose_row_is_already_loaded_is_refused() -> orm
     );
     Ok(())
 }
+
+#[test]
+fn changing_the_primary_key_moves_the_object_to_its_new_key() -> orm::Result<()> {
+    let db = seeded()?;
+    let session = db.session();
+    let h = session.get::<Hero>(1)?.expect("hero 1");
+    h.write()?.id = Some(99);
+    session.commit()?;
+    assert_eq!(
+        db.table("SELECT id FROM hero ORDER BY id"),
+        ["2", "3", "99"]
+    );
+    assert_eq!(h.key(), Some(orm::Key::Int(99)));
+    assert_eq!(h.read()?.name, "Deadpond", "reloads under its new key");
+    assert!(session.get::<Hero>(99)?.expect("hero 99") == h);
+    assert!(session.get::<Hero>(1)?.is_none());
+    Ok(())
+}

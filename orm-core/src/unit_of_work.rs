@@ -86,6 +86,8 @@ struct Plan {
     written: FxHashSet<usize>,
     removed_objects: FxHashSet<usize>,
     expunged: Vec<usize>,
+    /// Rows whose primary key an UPDATE changed, with their new key.
+    rekeyed: Vec<(usize, Key)>,
 }
 
 pub(crate) fn flush(core: &mut SessionCore) -> Result<()> {
@@ -565,6 +567,23 @@ impl Plan {
                 }
             };
             if let (false, Some(key)) = (changed.is_empty(), key) {
+                if changed.iter().any(|c| meta.primary_key.contains(c)) {
+                    let pk: Vec<Value> = meta
+                        .primary_key
+                        .iter()
+                        .map(|&c| values[c].clone())
+                        .collect();
+                    match Key::from_values(&pk) {
+                        Some(new_key) => self.rekeyed.push((i, new_key)),
+                        None => {
+                            return Err(Error::Relationship {
+                                table: meta.rust_name,
+                                field: meta.columns[meta.primary_key[0]].field,
+                                message: "a primary-key column was set to NULL".into(),
+                            })
+                        }
+                    }
+                }
                 let mut params: Vec<Value> = changed.iter().map(|&c| values[c].clone()).collect();
                 params.extend(key.to_values());
                 let sql = sql::update(meta, &changed);
@@ -803,6 +822,14 @@ impl Plan {
             let mut state = obj.state();
             state.snapshot = None;
             state.registered = false;
+        }
+        for (i, new_key) in &self.rekeyed {
+            let obj = &self.entries[*i].obj;
+            let old = obj.state().key.replace(new_key.clone());
+            if let Some(old) = old {
+                core.identity.remove(obj.meta(), &old);
+            }
+            core.identity.insert(obj.meta(), new_key.clone(), obj);
         }
         for &i in &self.deletes {
             let obj = &self.entries[i].obj;
