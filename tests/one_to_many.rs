@@ -1078,3 +1078,22 @@ fn a_long_chain_added_through_its_leaf_is_written_root_first() -> orm::Result<()
     );
     Ok(())
 }
+
+#[test]
+fn moving_an_expired_hero_takes_it_out_of_its_loaded_old_team() -> orm::Result<()> {
+    let w = world()?;
+    w.load_everything()?;
+    w.s.expire(&w.a1);
+    w.b.read()?.heroes.push(&w.a1)?;
+    assert_eq!(
+        heroes(&w.a)?,
+        [w.a2.clone()],
+        "no longer listed in its old team"
+    );
+    assert_eq!(heroes(&w.b)?, [w.b1.clone(), w.a1.clone()]);
+    assert_eq!(team_of(&w.a1)?, Some(w.b.clone()));
+    w.db.forget();
+    w.s.commit()?;
+    assert_eq!(w.db.sql(), [update_team_id(Some(2), 1)]);
+    Ok(())
+}

@@ -383,6 +383,13 @@ impl<T: Table> ErasedRelation for OneCell<T> {
             let state = lock(&self.state);
             match (&state.key, state.loaded) {
                 (TargetKey::Known(Some(k)), false) => Some(k.clone()),
+                // Expired: the foreign key the owner was last loaded with still says where
+                // the owner is listed in memory.
+                (TargetKey::Unknown, false) => self
+                    .binding
+                    .get()
+                    .and_then(|b| Some((b.owner()?, b.index)))
+                    .and_then(|(owner, index)| session::foreign_key_of(&owner, index)),
                 _ => None,
             }
         };

@@ -740,6 +740,17 @@ pub(crate) fn referenced_key(
     Key::from_values(&ordered)
 }
 
+/// The key many-to-one relationship `rel` of `obj` points at by the foreign-key values the
+/// object holds now (no SQL; `None` when they are NULL or the object is borrowed).
+pub(crate) fn foreign_key_of(obj: &ObjRef, rel: usize) -> Option<Key> {
+    let meta = obj.meta();
+    let Ok(Resolved::ManyToOne { local, remote }) = meta.resolved(rel) else {
+        return None;
+    };
+    let values = obj.column_values().ok()?;
+    referenced_key((meta.relations[rel].target)(), local, remote, &values)
+}
+
 /// Tells each many-to-one relationship of a freshly loaded object which row it points at.
 pub(crate) fn set_one_keys(obj: &ObjRef) -> Result<()> {
     let meta = obj.meta();
