@@ -188,24 +188,7 @@ impl<T: Table> Tracked<T> {
     /// Starts tracking a new (transient) object; same as [`Table::track`]. Relationship
     /// fields given in the struct are linked both ways at once (`back_populates`).
     pub fn new(value: T) -> Tracked<T> {
-        let cells = value.relation_cells();
-        let cell = Arc::new(ObjCell {
-            data: RwLock::new(value),
-            state: Mutex::new(ObjState {
-                status: Status::Transient,
-                key: None,
-                session: Weak::new(),
-                expired: false,
-                snapshot: None,
-                registered: false,
-                deferred_error: None,
-            }),
-            relations: OnceLock::new(),
-            cells: OnceLock::new(),
-        });
-        let tracked = Tracked(cell);
-        tracked.bind_relations(cells, true);
-        tracked
+        Tracked::with_state(value, Status::Transient, None, Weak::new(), true)
     }
 
     /// Builds a tracked object from a row (a persistent object's first load).
@@ -215,12 +198,29 @@ impl<T: Table> Tracked<T> {
         key: Key,
     ) -> Result<Tracked<T>> {
         let value = T::from_row(row)?;
+        Ok(Tracked::with_state(
+            value,
+            Status::Persistent,
+            Some(key),
+            session,
+            false,
+        ))
+    }
+
+    /// `sync`: tell the other side of each relationship what the value was built with.
+    fn with_state(
+        value: T,
+        status: Status,
+        key: Option<Key>,
+        session: Weak<SessionShared>,
+        sync: bool,
+    ) -> Tracked<T> {
         let cells = value.relation_cells();
         let tracked = Tracked(Arc::new(ObjCell {
             data: RwLock::new(value),
             state: Mutex::new(ObjState {
-                status: Status::Persistent,
-                key: Some(key),
+                status,
+                key,
                 session,
                 expired: false,
                 snapshot: None,
@@ -230,8 +230,8 @@ impl<T: Table> Tracked<T> {
             relations: OnceLock::new(),
             cells: OnceLock::new(),
         }));
-        tracked.bind_relations(cells, false);
-        Ok(tracked)
+        tracked.bind_relations(cells, sync);
+        tracked
     }
 
     fn bind_relations(&self, cells: Vec<CellRef>, sync: bool) {

@@ -262,18 +262,31 @@ impl Plan {
             let Resolved::OneToMany { remote_fk, .. } = meta.resolved(r)? else {
                 continue;
             };
-            if meta.relations[r].delete_orphan {
-                self.remove_object(&child);
-                continue;
-            }
-            if let Some(err) = nullability_error(meta, r, child.meta(), remote_fk) {
-                return Err(err);
-            }
-            for &c in remote_fk {
-                self.set(&child, c, Value::Null);
-            }
-            self.ensure_saved(&child);
+            self.let_go_of_child(meta, r, &child, remote_fk)?;
         }
+        Ok(())
+    }
+
+    /// A child leaves its parent (removed from the collection, or the parent is deleted):
+    /// deleted with `delete_orphan`, else its foreign key is set to NULL, if it can be.
+    fn let_go_of_child(
+        &mut self,
+        meta: &'static TableMeta,
+        r: usize,
+        child: &ObjRef,
+        remote_fk: &[usize],
+    ) -> Result<()> {
+        if meta.relations[r].delete_orphan {
+            self.remove_object(child);
+            return Ok(());
+        }
+        if let Some(err) = nullability_error(meta, r, child.meta(), remote_fk) {
+            return Err(err);
+        }
+        for &c in remote_fk {
+            self.set(child, c, Value::Null);
+        }
+        self.ensure_saved(child);
         Ok(())
     }
 
@@ -348,20 +361,9 @@ impl Plan {
                     let values = values_with(&child, self.overlay.get(&addr(&child)))?;
                     let points_here =
                         referenced_key(meta, remote_fk, local, &values).is_some_and(|k| k == key);
-                    if !points_here {
-                        continue;
+                    if points_here {
+                        self.let_go_of_child(meta, r, &child, remote_fk)?;
                     }
-                    if rel.delete_orphan {
-                        self.remove_object(&child);
-                        continue;
-                    }
-                    if let Some(err) = nullability_error(meta, r, child.meta(), remote_fk) {
-                        return Err(err);
-                    }
-                    for &c in remote_fk {
-                        self.set(&child, c, Value::Null);
-                    }
-                    self.ensure_saved(&child);
                 }
             }
         }
