@@ -1,0 +1,491 @@
+//! [`Many<T>`]: a collection relationship field (one-to-many or many-to-many) and its shared
+//! cell, with the history of members added and removed since the last flush.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use super::{
+    back_cell, bind_cell, downcast_cell, lock, same_cell, Binding, CellRef, ErasedRelation,
+    History, Reassignment, RelationField,
+};
+use crate::error::{Error, Result};
+use crate::object::{typed, ErasedObj, ObjRef, Tracked};
+use crate::session;
+use crate::table::Table;
+use crate::value::Key;
+
+struct ManyState<T> {
+    loaded: bool,
+    items: Vec<Tracked<T>>,
+    /// Members added since the last flush (pending ones too, when not loaded).
+    added: Vec<Tracked<T>>,
+    /// Members removed since the last flush.
+    removed: Vec<Tracked<T>>,
+}
+
+impl<T> ManyState<T> {
+    fn record_add(&mut self, item: &Tracked<T>) {
+        if let Some(i) = self.removed.iter().position(|x| x == item) {
+            self.removed.remove(i);
+        } else if !self.added.contains(item) {
+            self.added.push(item.clone());
+        }
+    }
+
+    fn record_remove(&mut self, item: &Tracked<T>) {
+        if let Some(i) = self.added.iter().position(|x| x == item) {
+            self.added.remove(i);
+        } else if !self.removed.contains(item) {
+            self.removed.push(item.clone());
+        }
+    }
+}
+
+#[doc(hidden)]
+pub struct ManyCell<T> {
+    state: Mutex<ManyState<T>>,
+    binding: OnceLock<Binding>,
+}
+
+/// A collection relationship: one-to-many (the members hold the foreign key) or
+/// many-to-many (through a `link_model`). Works like a `Vec` whose methods load it on first
+/// use and keep the other side in step.
+///
+/// ```text
+/// #[orm(relationship(back_populates = "team"))]
+/// pub heroes: Many<Hero>,
+/// ```
+pub struct Many<T> {
+    cell: Arc<ManyCell<T>>,
+}
+
+impl<T: Table> Many<T> {
+    fn with(loaded: bool, items: Vec<Tracked<T>>) -> Many<T> {
+        let mut unique: Vec<Tracked<T>> = Vec::with_capacity(items.len());
+        for i in items {
+            if !unique.contains(&i) {
+                unique.push(i);
+            }
+        }
+        Many {
+            cell: Arc::new(ManyCell {
+                state: Mutex::new(ManyState {
+                    loaded,
+                    added: unique.clone(),
+                    items: unique,
+                    removed: Vec::new(),
+                }),
+                binding: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// An empty collection.
+    pub fn new() -> Many<T> {
+        Many::with(true, Vec::new())
+    }
+
+    /// Adds `item` at the end (a no-op if it is already a member), and points its other side
+    /// here. In a session, `item` joins it (save-update cascade), member already or not.
+    ///
+    /// # Errors
+    /// When the collection must be loaded and cannot be.
+    pub fn push(&self, item: &Tracked<T>) -> Result<()> {
+        self.cell.ensure_loaded()?;
+        self.cell.check_cascade(item)?;
+        let member = {
+            let mut state = lock(&self.cell.state);
+            let member = state.items.contains(item);
+            if !member {
+                state.items.push(item.clone());
+                state.record_add(item);
+            }
+            member
+        };
+        if member {
+            // A member that came in through its other side (`One::to(&team)` on a new link)
+            // has not joined the session yet: pushing it says it should.
+            return match self.cell.binding.get().and_then(Binding::owner) {
+                Some(owner) => session::cascade(&owner, &item.erased()),
+                None => Ok(()),
+            };
+        }
+        self.cell.after_change(item, true)
+    }
+
+    /// Removes `item`; returns whether it was a member. Its other side is unset.
+    ///
+    /// # Errors
+    /// When the collection must be loaded and cannot be.
+    pub fn remove(&self, item: &Tracked<T>) -> Result<bool> {
+        self.cell.ensure_loaded()?;
+        {
+            let mut state = lock(&self.cell.state);
+            let Some(i) = state.items.iter().position(|x| x == item) else {
+                return Ok(false);
+            };
+            state.items.remove(i);
+            state.record_remove(item);
+        }
+        self.cell.after_change(item, false)?;
+        Ok(true)
+    }
+
+    /// Whether `item` is a member.
+    ///
+    /// # Errors
+    /// When the collection must be loaded and cannot be.
+    pub fn contains(&self, item: &Tracked<T>) -> Result<bool> {
+        self.cell.ensure_loaded()?;
+        Ok(lock(&self.cell.state).items.contains(item))
+    }
+
+    /// How many members there are.
+    ///
+    /// # Errors
+    /// When the collection must be loaded and cannot be.
+    pub fn len(&self) -> Result<usize> {
+        self.cell.ensure_loaded()?;
+        Ok(lock(&self.cell.state).items.len())
+    }
+
+    /// Whether there is no member.
+    ///
+    /// # Errors
+    /// When the collection must be loaded and cannot be.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    /// The member at `index`.
+    ///
+    /// # Errors
+    /// When the collection must be loaded and cannot be.
+    pub fn get(&self, index: usize) -> Result<Option<Tracked<T>>> {
+        self.cell.ensure_loaded()?;
+        Ok(lock(&self.cell.state).items.get(index).cloned())
+    }
+
+    /// The members, in order (handles: cheap clones of the same objects).
+    ///
+    /// # Errors
+    /// When the collection must be loaded and cannot be.
+    pub fn to_vec(&self) -> Result<Vec<Tracked<T>>> {
+        self.cell.ensure_loaded()?;
+        Ok(lock(&self.cell.state).items.clone())
+    }
+
+    /// Iterates over the members as they are now.
+    ///
+    /// # Errors
+    /// When the collection must be loaded and cannot be.
+    pub fn iter(&self) -> Result<std::vec::IntoIter<Tracked<T>>> {
+        Ok(self.to_vec()?.into_iter())
+    }
+
+    /// Removes every member.
+    ///
+    /// # Errors
+    /// When the collection must be loaded and cannot be.
+    pub fn clear(&self) -> Result<()> {
+        self.replace(Vec::new())
+    }
+
+    /// Makes `items` the members: those not in it are removed, new ones pushed, so only the
+    /// difference is written.
+    ///
+    /// # Errors
+    /// When the collection must be loaded and cannot be.
+    pub fn replace(&self, items: impl IntoIterator<Item = Tracked<T>>) -> Result<()> {
+        self.cell.replace(items.into_iter().collect())
+    }
+
+    /// Whether the members are loaded.
+    pub fn is_loaded(&self) -> bool {
+        lock(&self.cell.state).loaded
+    }
+}
+
+impl<T: Table> Default for Many<T> {
+    fn default() -> Self {
+        Many::new()
+    }
+}
+
+impl<T: Table> fmt::Debug for Many<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = lock(&self.cell.state);
+        let name = T::meta().rust_name;
+        if state.loaded {
+            write!(f, "Many<{name}>({} loaded)", state.items.len())
+        } else {
+            write!(f, "Many<{name}>(not loaded)")
+        }
+    }
+}
+
+impl<T: Table> From<Vec<Tracked<T>>> for Many<T> {
+    fn from(items: Vec<Tracked<T>>) -> Self {
+        Many::with(true, items)
+    }
+}
+
+impl<T: Table, const N: usize> From<[Tracked<T>; N]> for Many<T> {
+    fn from(items: [Tracked<T>; N]) -> Self {
+        Many::with(true, items.into())
+    }
+}
+
+impl<T: Table, const N: usize> From<[&Tracked<T>; N]> for Many<T> {
+    fn from(items: [&Tracked<T>; N]) -> Self {
+        Many::with(true, items.iter().map(|t| (*t).clone()).collect())
+    }
+}
+
+impl<T: Table> FromIterator<Tracked<T>> for Many<T> {
+    fn from_iter<I: IntoIterator<Item = Tracked<T>>>(iter: I) -> Self {
+        Many::with(true, iter.into_iter().collect())
+    }
+}
+
+impl<T: Table> ManyCell<T> {
+    fn owner(&self) -> Result<ObjRef> {
+        self.binding
+            .get()
+            .and_then(Binding::owner)
+            .ok_or(Error::Detached {
+                table: T::meta().rust_name,
+                reason: "the object owning this collection is gone",
+            })
+    }
+
+    fn ensure_loaded(&self) -> Result<()> {
+        if lock(&self.state).loaded {
+            return Ok(());
+        }
+        let owner = self.owner()?;
+        let (index, back) = self.binding.get().map_or((0, None), |b| (b.index, b.back));
+        let fetched = session::load_many::<T>(&owner, index)?;
+        // A row still linked here whose other side was pointed elsewhere while this side was
+        // not loaded (and so could not be told) is no longer a member.
+        let fetched: Vec<Tracked<T>> = fetched
+            .into_iter()
+            .filter(|i| !back_cell(&i.erased(), back).is_some_and(|c| c.moved_away_from(&owner)))
+            .collect();
+        let mut state = lock(&self.state);
+        if !state.loaded {
+            let mut items: Vec<Tracked<T>> = fetched
+                .into_iter()
+                .filter(|i| !state.removed.contains(i))
+                .collect();
+            for a in &state.added {
+                if !items.contains(a) {
+                    items.push(a.clone());
+                }
+            }
+            state.items = items;
+            state.loaded = true;
+        }
+        Ok(())
+    }
+
+    /// Checked before a change: `item` could join the owner's session.
+    fn check_cascade(&self, item: &Tracked<T>) -> Result<()> {
+        match self.binding.get().and_then(Binding::owner) {
+            Some(owner) => session::check_cascade(&owner, &item.erased()),
+            None => Ok(()),
+        }
+    }
+
+    /// Tells the owner's session that this collection changed.
+    fn register_owner(&self) {
+        if let Some(owner) = self.binding.get().and_then(Binding::owner) {
+            session::register_modified(&owner);
+        }
+    }
+
+    /// After a user change: update the other side, register the change, cascade.
+    fn after_change(&self, item: &Tracked<T>, added: bool) -> Result<()> {
+        let Some(binding) = self.binding.get() else {
+            return Ok(());
+        };
+        let Some(owner) = binding.owner() else {
+            return Ok(());
+        };
+        let item = item.erased();
+        if let Some(cell) = back_cell(&item, binding.back) {
+            if added {
+                cell.backref_add(&owner);
+            } else {
+                cell.backref_remove(&owner);
+            }
+        }
+        session::register_modified(&item);
+        session::register_modified(&owner);
+        if added {
+            session::cascade(&owner, &item)?;
+        }
+        Ok(())
+    }
+
+    fn replace(&self, new: Vec<Tracked<T>>) -> Result<()> {
+        self.ensure_loaded()?;
+        for item in &new {
+            self.check_cascade(item)?;
+        }
+        let (gone, came) = {
+            let mut state = lock(&self.state);
+            let gone: Vec<Tracked<T>> = state
+                .items
+                .iter()
+                .filter(|i| !new.contains(i))
+                .cloned()
+                .collect();
+            let mut came = Vec::new();
+            let mut items = Vec::with_capacity(new.len());
+            for n in new {
+                if items.contains(&n) {
+                    continue;
+                }
+                if !state.items.contains(&n) {
+                    came.push(n.clone());
+                }
+                items.push(n);
+            }
+            for g in &gone {
+                state.record_remove(g);
+            }
+            for c in &came {
+                state.record_add(c);
+            }
+            state.items = items;
+            (gone, came)
+        };
+        for g in &gone {
+            self.after_change(g, false)?;
+        }
+        for c in &came {
+            self.after_change(c, true)?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: Table> ErasedRelation for ManyCell<T> {
+    fn bind(&self, owner: Weak<dyn ErasedObj>, index: usize) {
+        bind_cell(&self.binding, owner, index);
+    }
+
+    fn sync_initial(&self, owner: &ObjRef) {
+        let items = lock(&self.state).items.clone();
+        let back = self.binding.get().and_then(|b| b.back);
+        for item in items {
+            if let Some(cell) = back_cell(&item.erased(), back) {
+                cell.backref_add(owner);
+            }
+        }
+    }
+
+    fn expire(&self) {
+        let mut state = lock(&self.state);
+        state.loaded = false;
+        state.items.clear();
+        state.added.clear();
+        state.removed.clear();
+    }
+
+    fn set_loaded_key(&self, _key: Option<Key>) {}
+
+    fn backref_add(&self, item: &ObjRef) {
+        let Some(item) = typed::<T>(item.clone()) else {
+            return;
+        };
+        {
+            let mut state = lock(&self.state);
+            if state.loaded {
+                if state.items.contains(&item) {
+                    return;
+                }
+                state.items.push(item.clone());
+            }
+            state.record_add(&item);
+        }
+        self.register_owner();
+    }
+
+    fn backref_remove(&self, item: &ObjRef) {
+        let Some(item) = typed::<T>(item.clone()) else {
+            return;
+        };
+        {
+            let mut state = lock(&self.state);
+            if state.loaded {
+                let Some(i) = state.items.iter().position(|x| *x == item) else {
+                    return;
+                };
+                state.items.remove(i);
+            }
+            state.record_remove(&item);
+        }
+        self.register_owner();
+    }
+
+    fn reachable(&self) -> Vec<ObjRef> {
+        let state = lock(&self.state);
+        let mut out: Vec<ObjRef> = state.items.iter().map(Tracked::erased).collect();
+        if !state.loaded {
+            out.extend(state.added.iter().map(Tracked::erased));
+        }
+        out
+    }
+
+    fn history(&self) -> History {
+        let state = lock(&self.state);
+        History {
+            added: state.added.iter().map(Tracked::erased).collect(),
+            removed: state.removed.iter().map(Tracked::erased).collect(),
+            target: None,
+        }
+    }
+
+    fn clear_history(&self) {
+        let mut state = lock(&self.state);
+        state.added.clear();
+        state.removed.clear();
+    }
+
+    fn load_members(&self) -> Result<Vec<ObjRef>> {
+        self.ensure_loaded()?;
+        Ok(self.reachable())
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+impl<T: Table> RelationField for Many<T> {
+    fn unloaded() -> Self {
+        let many = Many::with(false, Vec::new());
+        lock(&many.cell.state).added.clear();
+        many
+    }
+
+    fn cell(&self) -> CellRef {
+        CellRef(self.cell.clone())
+    }
+
+    fn restore(&mut self, bound: &CellRef) -> Option<Reassignment> {
+        let bound = &bound.0;
+        if same_cell(&self.cell, bound) {
+            return None;
+        }
+        let new_items = lock(&self.cell.state).items.clone();
+        let typed_cell: Arc<ManyCell<T>> = downcast_cell(Arc::clone(bound))?;
+        self.cell = Arc::clone(&typed_cell);
+        Some(Reassignment(Box::new(move || {
+            typed_cell.replace(new_items)
+        })))
+    }
+}

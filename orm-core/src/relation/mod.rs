@@ -1,0 +1,133 @@
+//! Relationship fields: [`One<T>`] (many-to-one: this row holds the foreign key) and
+//! [`Many<T>`] (one-to-many, or many-to-many through a link table), and how they keep both
+//! sides in step.
+//!
+//! Each field is a small shared cell, separate from its owner's data lock, bound to its owner
+//! when the owner is tracked or loaded. Changes go through methods (`set`, `push`, `remove`,
+//! ...) that update this side, then the other side (`back_populates`) through the other
+//! object's cell: one cell lock at a time, never nested, so holding a guard on either object
+//! never deadlocks. A side that is not loaded records the change and applies it when it loads.
+//! Each cell keeps its history since the last flush (added / removed members, a changed
+//! target), which the unit of work turns into foreign keys, link rows and deletes. Loading
+//! goes through the owner's session (`session` module); this module only decides what to
+//! load and when. `one` holds [`One<T>`], `many` holds [`Many<T>`]; the shared machinery is here.
+
+use std::any::Any;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+
+use crate::error::Result;
+use crate::object::{ErasedObj, ObjRef};
+use crate::value::Key;
+
+mod many;
+mod one;
+
+pub use many::Many;
+pub use one::One;
+
+/// Which object and field a relationship cell belongs to.
+pub(crate) struct Binding {
+    pub(crate) owner: Weak<dyn ErasedObj>,
+    pub(crate) index: usize,
+    /// The field on the target that mirrors this one, by index.
+    pub(crate) back: Option<usize>,
+}
+
+impl Binding {
+    pub(crate) fn owner(&self) -> Option<ObjRef> {
+        self.owner.upgrade()
+    }
+}
+
+pub(crate) fn bind_cell(slot: &OnceLock<Binding>, owner: Weak<dyn ErasedObj>, index: usize) {
+    let back = owner.upgrade().and_then(|o| {
+        let def = &o.meta().relations[index];
+        def.back_populates
+            .and_then(|b| (def.target)().relation_index(b))
+    });
+    let _ = slot.set(Binding { owner, index, back });
+}
+
+/// What changed in a relationship since the last flush.
+#[derive(Default)]
+pub(crate) struct History {
+    pub added: Vec<ObjRef>,
+    pub removed: Vec<ObjRef>,
+    /// For a `One`: `Some(new target)` when it was set since the last flush.
+    pub target: Option<Option<ObjRef>>,
+}
+
+/// A relationship field's shared cell, as generated code passes it around.
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct CellRef(pub(crate) Arc<dyn ErasedRelation>);
+
+/// What the runtime needs of any relationship cell.
+pub(crate) trait ErasedRelation: Send + Sync + 'static {
+    /// Attaches the cell to its owner.
+    fn bind(&self, owner: Weak<dyn ErasedObj>, index: usize);
+    /// Tells the other side about the members a new object was built with.
+    fn sync_initial(&self, owner: &ObjRef);
+    /// Forgets what is loaded (after commit, refresh or expire).
+    fn expire(&self);
+    /// Sets the target key read from the owner's row (many-to-one only).
+    fn set_loaded_key(&self, key: Option<Key>);
+    /// The other side added `item` here.
+    fn backref_add(&self, item: &ObjRef);
+    /// The other side removed `item` from here.
+    fn backref_remove(&self, item: &ObjRef);
+    /// The members the save-update cascade follows (loaded or pending; nothing is loaded).
+    fn reachable(&self) -> Vec<ObjRef>;
+    /// Changes since the last flush.
+    fn history(&self) -> History;
+    /// Forgets the history (after a successful flush).
+    fn clear_history(&self);
+    /// Loads the members and returns them.
+    fn load_members(&self) -> Result<Vec<ObjRef>>;
+    /// Whether this many-to-one was pointed away from `target` since the last flush, so a row
+    /// that still links its owner to `target` in the database is out of date.
+    fn moved_away_from(&self, target: &ObjRef) -> bool {
+        let _ = target;
+        false
+    }
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+/// Something a relationship assignment through a write guard asks for, applied when the
+/// guard drops.
+#[doc(hidden)]
+pub struct Reassignment(pub(crate) Box<dyn FnOnce() -> Result<()> + Send>);
+
+impl Reassignment {
+    pub(crate) fn apply(self) -> Result<()> {
+        (self.0)()
+    }
+}
+
+/// Glue between a relationship field and generated code.
+#[doc(hidden)]
+pub trait RelationField {
+    /// The field of a row just loaded: nothing loaded yet.
+    fn unloaded() -> Self;
+    /// The field's cell.
+    fn cell(&self) -> CellRef;
+    /// Puts `bound` back if the field was assigned a new value, returning that assignment.
+    fn restore(&mut self, bound: &CellRef) -> Option<Reassignment>;
+}
+
+pub(crate) fn same_cell<C: ?Sized>(a: &Arc<C>, b: &Arc<dyn ErasedRelation>) -> bool {
+    std::ptr::eq(Arc::as_ptr(a) as *const (), Arc::as_ptr(b) as *const ())
+}
+
+pub(crate) fn lock<S>(m: &Mutex<S>) -> MutexGuard<'_, S> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn back_cell(item: &ObjRef, back: Option<usize>) -> Option<Arc<dyn ErasedRelation>> {
+    back.and_then(|b| item.relations().get(b).cloned())
+}
+
+/// Recovers the typed cell behind an erased relationship cell.
+pub(crate) fn downcast_cell<C: Any + Send + Sync>(cell: Arc<dyn ErasedRelation>) -> Option<Arc<C>> {
+    cell.into_any().downcast::<C>().ok()
+}

@@ -1,0 +1,411 @@
+//! [`One<T>`]: a many-to-one relationship field and its shared cell.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use super::{
+    back_cell, bind_cell, downcast_cell, lock, same_cell, Binding, CellRef, ErasedRelation,
+    History, Reassignment, RelationField,
+};
+use crate::error::{Error, Result};
+use crate::object::{addr, typed, ErasedObj, ObjRef, Tracked};
+use crate::session;
+use crate::table::Table;
+use crate::value::Key;
+
+enum TargetKey {
+    /// The owner has not been (re)loaded since its relationships were expired.
+    Unknown,
+    Known(Option<Key>),
+}
+
+struct OneState<T> {
+    loaded: bool,
+    target: Option<Tracked<T>>,
+    key: TargetKey,
+    changed: bool,
+}
+
+#[doc(hidden)]
+pub struct OneCell<T> {
+    state: Mutex<OneState<T>>,
+    binding: OnceLock<Binding>,
+}
+
+/// A many-to-one relationship: the row this one points at through its foreign key.
+///
+/// ```text
+/// #[orm(relationship(back_populates = "heroes"))]
+/// pub team: One<Team>,
+/// ```
+/// Build with [`One::to`] or [`One::none`]; read with [`get`](One::get) (loads on first
+/// access); change with [`set`](One::set) / [`clear`](One::clear), which also update the
+/// other side's collection.
+pub struct One<T> {
+    cell: Arc<OneCell<T>>,
+}
+
+impl<T: Table> One<T> {
+    fn with(state: OneState<T>) -> One<T> {
+        One {
+            cell: Arc::new(OneCell {
+                state: Mutex::new(state),
+                binding: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// Points at `target`.
+    pub fn to(target: &Tracked<T>) -> One<T> {
+        One::with(OneState {
+            loaded: true,
+            target: Some(target.clone()),
+            key: TargetKey::Known(None),
+            changed: true,
+        })
+    }
+
+    /// Points at nothing (the foreign-key field decides, if set).
+    pub fn none() -> One<T> {
+        One::with(OneState {
+            loaded: true,
+            target: None,
+            key: TargetKey::Known(None),
+            changed: false,
+        })
+    }
+
+    /// The target, loaded on first access (no SQL when it is in the identity map).
+    ///
+    /// # Errors
+    /// When loading fails or the owner's session is gone.
+    pub fn get(&self) -> Result<Option<Tracked<T>>> {
+        self.cell.ensure_loaded()?;
+        Ok(lock(&self.cell.state).target.clone())
+    }
+
+    /// Points at `target`, moving the owner from the old target's collection to the new one.
+    ///
+    /// # Errors
+    /// When the current target must be loaded and cannot be.
+    pub fn set(&self, target: &Tracked<T>) -> Result<()> {
+        self.cell.set_target(Some(target.clone()))
+    }
+
+    /// Points at nothing; the owner leaves the old target's collection.
+    ///
+    /// # Errors
+    /// When the current target must be loaded and cannot be.
+    pub fn clear(&self) -> Result<()> {
+        self.cell.set_target(None)
+    }
+
+    /// Whether the target is loaded.
+    pub fn is_loaded(&self) -> bool {
+        lock(&self.cell.state).loaded
+    }
+}
+
+impl<T: Table> Default for One<T> {
+    fn default() -> Self {
+        One::none()
+    }
+}
+
+impl<T: Table> fmt::Debug for One<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = lock(&self.cell.state);
+        let name = T::meta().rust_name;
+        match (&state.target, state.loaded) {
+            (_, false) => write!(f, "One<{name}>(not loaded)"),
+            (None, true) => write!(f, "One<{name}>(none)"),
+            (Some(t), true) => match t.key() {
+                Some(k) => write!(f, "One<{name}>(key {k})"),
+                None => write!(f, "One<{name}>(new)"),
+            },
+        }
+    }
+}
+
+impl<T: Table> OneCell<T> {
+    fn ensure_loaded(&self) -> Result<()> {
+        let key = {
+            let state = lock(&self.state);
+            if state.loaded {
+                return Ok(());
+            }
+            match &state.key {
+                TargetKey::Known(k) => Some(k.clone()),
+                TargetKey::Unknown => None,
+            }
+        };
+        let owner = self.owner()?;
+        let key = match key {
+            Some(k) => k,
+            None => {
+                // Reloading the owner's row sets the key (see `set_loaded_key`); an owner
+                // that is not expired but lost what this relationship held (its session let
+                // go of it) cannot say.
+                session::ensure_fresh(&owner)?;
+                match &lock(&self.state).key {
+                    TargetKey::Known(k) => k.clone(),
+                    TargetKey::Unknown => {
+                        session::require_session(&owner)?;
+                        session::reload(&owner)?;
+                        match &lock(&self.state).key {
+                            TargetKey::Known(k) => k.clone(),
+                            TargetKey::Unknown => None,
+                        }
+                    }
+                }
+            }
+        };
+        let target = match key {
+            Some(k) => session::load_one::<T>(&owner, &k)?,
+            None => None,
+        };
+        let mut state = lock(&self.state);
+        if !state.loaded {
+            state.loaded = true;
+            state.target = target;
+        }
+        Ok(())
+    }
+
+    fn owner(&self) -> Result<ObjRef> {
+        self.binding
+            .get()
+            .and_then(Binding::owner)
+            .ok_or(Error::Detached {
+                table: T::meta().rust_name,
+                reason: "the object owning this relationship is gone",
+            })
+    }
+
+    fn set_target(&self, new: Option<Tracked<T>>) -> Result<()> {
+        self.ensure_loaded()?;
+        if let (Some(new), Ok(owner)) = (&new, self.owner()) {
+            session::check_cascade(&owner, &new.erased())?;
+        }
+        let old = {
+            let mut state = lock(&self.state);
+            if state.target == new {
+                return Ok(());
+            }
+            state.changed = true;
+            std::mem::replace(&mut state.target, new.clone())
+        };
+        let Some(binding) = self.binding.get() else {
+            return Ok(());
+        };
+        let Some(owner) = binding.owner() else {
+            return Ok(());
+        };
+        if let Some(old) = old {
+            let old = old.erased();
+            if let Some(cell) = back_cell(&old, binding.back) {
+                cell.backref_remove(&owner);
+                session::register_modified(&old);
+            }
+        }
+        if let Some(new) = &new {
+            let new = new.erased();
+            if let Some(cell) = back_cell(&new, binding.back) {
+                cell.backref_add(&owner);
+                session::register_modified(&new);
+            }
+            session::register_modified(&owner);
+            return session::cascade(&owner, &new);
+        }
+        session::register_modified(&owner);
+        Ok(())
+    }
+}
+
+impl<T: Table> ErasedRelation for OneCell<T> {
+    fn bind(&self, owner: Weak<dyn ErasedObj>, index: usize) {
+        bind_cell(&self.binding, owner, index);
+    }
+
+    fn sync_initial(&self, owner: &ObjRef) {
+        let target = lock(&self.state).target.clone();
+        if let (Some(t), Some(b)) = (target, self.binding.get()) {
+            if let Some(cell) = back_cell(&t.erased(), b.back) {
+                cell.backref_add(owner);
+            }
+        }
+    }
+
+    fn expire(&self) {
+        let mut state = lock(&self.state);
+        state.loaded = false;
+        state.target = None;
+        state.key = TargetKey::Unknown;
+        state.changed = false;
+    }
+
+    fn set_loaded_key(&self, key: Option<Key>) {
+        let mut state = lock(&self.state);
+        if state.changed {
+            return;
+        }
+        if state.loaded {
+            let current = state.target.as_ref().and_then(Tracked::key);
+            if current == key {
+                return;
+            }
+        }
+        state.loaded = key.is_none();
+        state.target = None;
+        state.key = TargetKey::Known(key);
+    }
+
+    fn backref_add(&self, item: &ObjRef) {
+        let Some(item) = typed::<T>(item.clone()) else {
+            return;
+        };
+        // The old target of an unloaded side is found in the identity map, looked up before
+        // this cell is locked (the session lock is never taken under a cell lock).
+        let unloaded_key = {
+            let state = lock(&self.state);
+            match (&state.key, state.loaded) {
+                (TargetKey::Known(Some(k)), false) => Some(k.clone()),
+                // Expired: the foreign key the owner was last loaded with still says where
+                // the owner is listed in memory.
+                (TargetKey::Unknown, false) => self
+                    .binding
+                    .get()
+                    .and_then(|b| Some((b.owner()?, b.index)))
+                    .and_then(|(owner, index)| session::foreign_key_of(&owner, index)),
+                _ => None,
+            }
+        };
+        let looked_up = unloaded_key.and_then(|k| {
+            let owner = self.binding.get().and_then(Binding::owner)?;
+            session::lookup(&owner, T::meta(), &k)
+        });
+        let old = {
+            let mut state = lock(&self.state);
+            let old = if state.loaded {
+                state.target.take().map(|t| t.erased())
+            } else {
+                looked_up
+            };
+            state.loaded = true;
+            state.changed = true;
+            state.target = Some(item.clone());
+            old
+        };
+        let Some(binding) = self.binding.get() else {
+            return;
+        };
+        let Some(owner) = binding.owner() else {
+            return;
+        };
+        if let Some(old) = old {
+            if addr(&old) != addr(&item.erased()) {
+                if let Some(cell) = back_cell(&old, binding.back) {
+                    cell.backref_remove(&owner);
+                    session::register_modified(&old);
+                }
+            }
+        }
+        session::register_modified(&owner);
+    }
+
+    fn backref_remove(&self, item: &ObjRef) {
+        let removed = {
+            let mut state = lock(&self.state);
+            let matches = if state.loaded {
+                state
+                    .target
+                    .as_ref()
+                    .is_some_and(|t| addr(&t.erased()) == addr(item))
+            } else {
+                match &state.key {
+                    // Not reloaded since it expired; the collection removing the owner had it
+                    // as a member, so this pointed at `item`.
+                    TargetKey::Unknown => true,
+                    TargetKey::Known(k) => {
+                        let item_key = item.state().key.clone();
+                        k.is_some() && *k == item_key
+                    }
+                }
+            };
+            if matches {
+                state.loaded = true;
+                state.target = None;
+                state.changed = true;
+            }
+            matches
+        };
+        if removed {
+            if let Some(owner) = self.binding.get().and_then(Binding::owner) {
+                session::register_modified(&owner);
+            }
+        }
+    }
+
+    fn reachable(&self) -> Vec<ObjRef> {
+        let state = lock(&self.state);
+        state.target.iter().map(Tracked::erased).collect()
+    }
+
+    fn history(&self) -> History {
+        let state = lock(&self.state);
+        History {
+            target: state
+                .changed
+                .then(|| state.target.as_ref().map(Tracked::erased)),
+            ..History::default()
+        }
+    }
+
+    fn clear_history(&self) {
+        lock(&self.state).changed = false;
+    }
+
+    fn load_members(&self) -> Result<Vec<ObjRef>> {
+        self.ensure_loaded()?;
+        Ok(self.reachable())
+    }
+
+    fn moved_away_from(&self, target: &ObjRef) -> bool {
+        let state = lock(&self.state);
+        state.changed && state.target.as_ref().map(|t| addr(&t.erased())) != Some(addr(target))
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+impl<T: Table> RelationField for One<T> {
+    fn unloaded() -> Self {
+        One::with(OneState {
+            loaded: false,
+            target: None,
+            key: TargetKey::Unknown,
+            changed: false,
+        })
+    }
+
+    fn cell(&self) -> CellRef {
+        CellRef(self.cell.clone())
+    }
+
+    fn restore(&mut self, bound: &CellRef) -> Option<Reassignment> {
+        let bound = &bound.0;
+        if same_cell(&self.cell, bound) {
+            return None;
+        }
+        let new_target = lock(&self.cell.state).target.clone();
+        // Put the bound cell back into the field; the assignment becomes a `set`.
+        let typed_cell: Arc<OneCell<T>> = downcast_cell(Arc::clone(bound))?;
+        self.cell = Arc::clone(&typed_cell);
+        Some(Reassignment(Box::new(move || {
+            typed_cell.set_target(new_target)
+        })))
+    }
+}

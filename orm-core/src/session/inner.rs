@@ -1,0 +1,283 @@
+//! The session core's own work: the save-update cascade, rollback and letting go of objects,
+//! and running queries whose rows go through the identity map.
+
+use std::sync::{Arc, Weak};
+
+use rustc_hash::FxHashSet;
+
+use super::load::{row_key, set_one_keys};
+use super::{detach, expire, SessionCore};
+use crate::engine::{Conn, Engine};
+use crate::error::{Error, Result};
+use crate::object::{addr, typed, ObjRef, Status, Tracked};
+use crate::table::{RowReader, Table};
+use crate::value::{Key, Value};
+
+impl SessionCore {
+    /// Lets go of every object: detached, and their loaded relationships dropped. Two
+    /// objects loaded on both sides of a relationship hold each other; dropping what the
+    /// relationships hold breaks that cycle, so the objects are freed once the user's
+    /// handles are gone. (Expire on commit does the same for a session that lives on.)
+    pub(super) fn release_objects(&mut self) {
+        let objects: Vec<ObjRef> = self
+            .identity
+            .objects()
+            .into_iter()
+            .chain(std::mem::take(&mut self.new))
+            .chain(std::mem::take(&mut self.modified))
+            .chain(std::mem::take(&mut self.deleted))
+            .collect();
+        for obj in &objects {
+            detach(obj);
+            for rel in obj.relations() {
+                rel.expire();
+            }
+        }
+        self.identity.clear();
+        self.inserted_in_tx.clear();
+        self.deleted_in_tx.clear();
+        self.conn = None;
+    }
+
+    pub(crate) fn conn(&mut self) -> Result<&mut Conn> {
+        open_conn(&mut self.conn, &self.engine)
+    }
+
+    pub(super) fn check_mine(&self, obj: &ObjRef) -> Result<()> {
+        let state = obj.state();
+        let mine = state
+            .session
+            .upgrade()
+            .is_some_and(|s| std::ptr::eq(Arc::as_ptr(&s), self.me.as_ptr()));
+        if mine {
+            Ok(())
+        } else {
+            Err(Error::Detached {
+                table: obj.meta().rust_name,
+                reason: "it is not in this session",
+            })
+        }
+    }
+
+    pub(super) fn autoflush(&mut self) -> Result<()> {
+        if self.autoflush {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Adds `root` and everything reachable from it, depth first, in the order reached.
+    pub(crate) fn cascade_add(&mut self, root: ObjRef) -> Result<()> {
+        let mut seen: FxHashSet<usize> = FxHashSet::default();
+        let mut stack = vec![root];
+        while let Some(obj) = stack.pop() {
+            if !seen.insert(addr(&obj)) {
+                continue;
+            }
+            {
+                let mut state = obj.state();
+                let mine = state
+                    .session
+                    .upgrade()
+                    .is_some_and(|s| std::ptr::eq(Arc::as_ptr(&s), self.me.as_ptr()));
+                match state.status {
+                    Status::Transient => {
+                        state.status = Status::Pending;
+                        state.session = self.me.clone();
+                        drop(state);
+                        self.new.push(obj.clone());
+                    }
+                    Status::Detached => {
+                        let key = state.key.clone();
+                        if let Some(k) = &key {
+                            if let Some(other) = self.identity.get(obj.meta(), k) {
+                                if addr(&other) != addr(&obj) {
+                                    return Err(Error::DuplicateIdentity {
+                                        table: obj.meta().rust_name,
+                                        key: k.to_string(),
+                                    });
+                                }
+                            }
+                        }
+                        state.status = if key.is_some() {
+                            Status::Persistent
+                        } else {
+                            Status::Pending
+                        };
+                        state.session = self.me.clone();
+                        state.registered = true;
+                        drop(state);
+                        match key {
+                            Some(k) => {
+                                self.identity.insert(obj.meta(), k, &obj);
+                                self.modified.push(obj.clone());
+                            }
+                            None => self.new.push(obj.clone()),
+                        }
+                    }
+                    _ if !mine => {
+                        return Err(Error::OtherSession {
+                            table: obj.meta().rust_name,
+                        })
+                    }
+                    _ => {}
+                }
+            }
+            for rel in obj.relations().iter().rev() {
+                for target in rel.reachable().into_iter().rev() {
+                    if !seen.contains(&addr(&target)) {
+                        stack.push(target);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn flush(&mut self) -> Result<()> {
+        crate::unit_of_work::flush(self)
+    }
+
+    /// Rolls back the transaction and the session's lists; `expire_all`: expire every object.
+    pub(super) fn rollback(&mut self, expire_all: bool) -> Result<()> {
+        let result = match self.conn.as_mut() {
+            Some(conn) => conn.rollback(),
+            None => Ok(()),
+        };
+        self.wrote_in_tx = false;
+        for obj in std::mem::take(&mut self.inserted_in_tx) {
+            if let Some(k) = obj.state().key.clone() {
+                self.identity.remove(obj.meta(), &k);
+            }
+            let mut state = obj.state();
+            state.status = Status::Transient;
+            state.key = None;
+            state.session = Weak::new();
+            state.registered = false;
+        }
+        for obj in std::mem::take(&mut self.new) {
+            let mut state = obj.state();
+            state.status = Status::Transient;
+            state.session = Weak::new();
+        }
+        for obj in std::mem::take(&mut self.deleted)
+            .into_iter()
+            .chain(std::mem::take(&mut self.deleted_in_tx))
+        {
+            let key = {
+                let mut state = obj.state();
+                state.status = Status::Persistent;
+                state.key.clone()
+            };
+            if let Some(k) = key {
+                self.identity.insert(obj.meta(), k, &obj);
+            }
+        }
+        for obj in std::mem::take(&mut self.modified) {
+            obj.state().registered = false;
+        }
+        if expire_all {
+            for obj in self.identity.objects() {
+                expire(&obj);
+            }
+        }
+        result
+    }
+
+    /// Runs a query for rows of `T`, mapping each through the identity map.
+    pub(crate) fn fetch<T: Table>(
+        &mut self,
+        text: &str,
+        params: &[Value],
+    ) -> Result<Vec<Tracked<T>>> {
+        let meta = T::meta();
+        let me = self.me.clone();
+        let mut found: Vec<(ObjRef, bool)> = Vec::new();
+        let identity = &mut self.identity;
+        open_conn(&mut self.conn, &self.engine)?.query(text, params, |row| {
+            let reader = RowReader { row, meta };
+            let key = row_key(&reader)?;
+            match identity.get(meta, &key) {
+                Some(obj) => {
+                    // An expired object takes the fresh row instead of a SELECT of its own.
+                    let reloaded = obj.state().expired && obj.load_row(&reader).is_ok();
+                    if reloaded {
+                        let mut state = obj.state();
+                        state.expired = false;
+                        state.snapshot = None;
+                    }
+                    found.push((obj, reloaded));
+                }
+                None => {
+                    let obj = Tracked::<T>::from_row(&reader, me.clone(), key.clone())?.erased();
+                    identity.insert(meta, key, &obj);
+                    found.push((obj, true));
+                }
+            }
+            Ok(())
+        })?;
+        let mut out = Vec::with_capacity(found.len());
+        for (obj, loaded) in found {
+            if loaded {
+                set_one_keys(&obj)?;
+            }
+            if obj.state().status == Status::Deleted {
+                continue;
+            }
+            if let Some(t) = typed::<T>(obj) {
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn fetch_by_key<T: Table>(&mut self, key: &Key) -> Result<Option<Tracked<T>>> {
+        let meta = T::meta();
+        let sql = &meta.sql().select_by_key;
+        Ok(self.fetch::<T>(sql, &key.to_values())?.into_iter().next())
+    }
+
+    /// Reloads an object's row (an expired object's first access, or `refresh`, which expires
+    /// its relationships first).
+    pub(crate) fn refresh_obj(&mut self, obj: &ObjRef) -> Result<()> {
+        let meta = obj.meta();
+        let Some(key) = obj.state().key.clone() else {
+            return Err(Error::Detached {
+                table: meta.rust_name,
+                reason: "it has no row yet (flush it first)",
+            });
+        };
+        let mut found = false;
+        self.conn()?
+            .query(&meta.sql().select_by_key, &key.to_values(), |row| {
+                obj.load_row(&RowReader { row, meta })?;
+                found = true;
+                Ok(())
+            })?;
+        if !found {
+            return Err(Error::ObjectDeleted {
+                table: meta.name,
+                key: key.to_string(),
+            });
+        }
+        {
+            let mut state = obj.state();
+            state.expired = false;
+            state.snapshot = None;
+        }
+        // Relationships are not expired here: an expired object's were expired with it, and
+        // what they recorded since (a change made on the other side while this one was
+        // unloaded) is a pending change that must survive the reload.
+        set_one_keys(obj)
+    }
+}
+
+/// The session's connection, taken from the pool and put in a transaction on first use.
+pub(crate) fn open_conn<'a>(slot: &'a mut Option<Conn>, engine: &Engine) -> Result<&'a mut Conn> {
+    let conn = match slot {
+        Some(c) => c,
+        None => slot.insert(engine.connection()?),
+    };
+    conn.begin()?;
+    Ok(conn)
+}

@@ -1,0 +1,224 @@
+//! Reading rows for objects: keys from rows, foreign keys to target keys, and the entry
+//! points handles and relationship cells call (reload, lazy loads, registering a change, the
+//! cascade). Callers hold no session lock; these take it.
+
+use std::sync::Arc;
+
+use super::SessionShared;
+use crate::error::{Error, Result};
+use crate::object::{typed, ObjRef, Status, Tracked};
+use crate::schema::{RelationKind, Resolved, TableMeta};
+use crate::sql;
+use crate::table::{RowReader, Table};
+use crate::value::{Key, Value};
+
+pub(crate) fn row_key(reader: &RowReader<'_>) -> Result<Key> {
+    let meta = reader.meta;
+    if let [i] = meta.primary_key {
+        if let Ok(rusqlite::types::ValueRef::Integer(v)) = reader.row.get_ref(*i) {
+            return Ok(Key::Int(v));
+        }
+    }
+    let values: Vec<Value> = meta
+        .primary_key
+        .iter()
+        .map(|&i| {
+            reader
+                .row
+                .get_ref(i)
+                .map(Value::from_ref)
+                .map_err(Error::from)
+        })
+        .collect::<Result<_>>()?;
+    Key::from_values(&values).ok_or(Error::Decode {
+        table: meta.name,
+        column: meta.columns[meta.primary_key[0]].name,
+        message: "primary key is NULL".into(),
+    })
+}
+
+/// The key of the row that the foreign-key columns `local` (referencing `remote` of
+/// `target`) point at, from the owner's values; `None` when a column is NULL.
+pub(crate) fn referenced_key(
+    target: &'static TableMeta,
+    local: &[usize],
+    remote: &[usize],
+    values: &[Value],
+) -> Option<Key> {
+    let mut ordered = Vec::with_capacity(target.primary_key.len());
+    for pk in target.primary_key {
+        let pos = remote.iter().position(|r| r == pk)?;
+        ordered.push(values[local[pos]].clone());
+    }
+    Key::from_values(&ordered)
+}
+
+/// The key many-to-one relationship `rel` of `obj` points at by the foreign-key values the
+/// object holds now (no SQL; `None` when they are NULL or the object is borrowed).
+pub(crate) fn foreign_key_of(obj: &ObjRef, rel: usize) -> Option<Key> {
+    let meta = obj.meta();
+    let Ok(Resolved::ManyToOne { local, remote }) = meta.resolved(rel) else {
+        return None;
+    };
+    let values = obj.column_values().ok()?;
+    referenced_key((meta.relations[rel].target)(), local, remote, &values)
+}
+
+/// Tells each many-to-one relationship of a freshly loaded object which row it points at.
+pub(crate) fn set_one_keys(obj: &ObjRef) -> Result<()> {
+    let meta = obj.meta();
+    if !meta
+        .relations
+        .iter()
+        .any(|r| r.kind == RelationKind::ManyToOne)
+    {
+        return Ok(());
+    }
+    let values = obj.column_values()?;
+    for (i, rel) in meta.relations.iter().enumerate() {
+        if rel.kind != RelationKind::ManyToOne {
+            continue;
+        }
+        if let Resolved::ManyToOne { local, remote } = meta.resolved(i)? {
+            let key = referenced_key((rel.target)(), local, remote, &values);
+            obj.relations()[i].set_loaded_key(key);
+        }
+    }
+    Ok(())
+}
+
+// ---- entry points for handles and relationship cells (no session lock held by callers) ----
+
+pub(crate) fn session_of(obj: &ObjRef) -> Result<Arc<SessionShared>> {
+    let state = obj.state();
+    state.session.upgrade().ok_or(Error::Detached {
+        table: obj.meta().rust_name,
+        reason: match state.status {
+            Status::Transient => "it was never added to a session",
+            _ => "its session is closed",
+        },
+    })
+}
+
+/// Fails with [`Error::Detached`] when `obj` is in no session.
+pub(crate) fn require_session(obj: &ObjRef) -> Result<()> {
+    session_of(obj).map(drop)
+}
+
+/// Reloads `obj`'s row now.
+pub(crate) fn reload(obj: &ObjRef) -> Result<()> {
+    let shared = session_of(obj)?;
+    let mut core = shared.lock();
+    core.refresh_obj(obj)
+}
+
+/// Reloads `obj` if it is expired.
+pub(crate) fn ensure_fresh(obj: &ObjRef) -> Result<()> {
+    if !obj.state().expired {
+        return Ok(());
+    }
+    let shared = session_of(obj)?;
+    let mut core = shared.lock();
+    if obj.state().expired {
+        core.refresh_obj(obj)?;
+    }
+    Ok(())
+}
+
+/// Remembers that `obj` changed, so the next flush looks at it.
+pub(crate) fn register_modified(obj: &ObjRef) {
+    let session = {
+        let mut state = obj.state();
+        if state.registered || state.status != Status::Persistent {
+            return;
+        }
+        let Some(s) = state.session.upgrade() else {
+            return;
+        };
+        state.registered = true;
+        s
+    };
+    session.lock().modified.push(obj.clone());
+}
+
+/// Fails with [`Error::OtherSession`] when the cascade of `owner` to `target` would have to
+/// move `target` out of another session; checked before a relationship changes anything.
+pub(crate) fn check_cascade(owner: &ObjRef, target: &ObjRef) -> Result<()> {
+    let Some(mine) = owner.state().session.upgrade() else {
+        return Ok(());
+    };
+    let theirs = target.state().session.upgrade();
+    match theirs {
+        Some(s) if !Arc::ptr_eq(&s, &mine) => Err(Error::OtherSession {
+            table: target.meta().rust_name,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Save-update cascade along a relationship change: `target` joins `owner`'s session.
+pub(crate) fn cascade(owner: &ObjRef, target: &ObjRef) -> Result<()> {
+    let session = owner.state().session.upgrade();
+    if let Some(s) = session {
+        s.lock().cascade_add(target.clone())?;
+    }
+    Ok(())
+}
+
+/// The object with `key` in `owner`'s session, if it is loaded (never runs SQL).
+pub(crate) fn lookup(owner: &ObjRef, meta: &'static TableMeta, key: &Key) -> Option<ObjRef> {
+    let session = owner.state().session.upgrade()?;
+    let core = session.lock();
+    core.identity.get(meta, key)
+}
+
+/// Loads the target of a many-to-one relationship: no SQL when it is in the identity map.
+pub(crate) fn load_one<T: Table>(owner: &ObjRef, key: &Key) -> Result<Option<Tracked<T>>> {
+    let shared = session_of(owner)?;
+    let mut core = shared.lock();
+    if let Some(obj) = core.identity.get(T::meta(), key) {
+        return Ok(typed(obj));
+    }
+    core.fetch_by_key::<T>(key)
+}
+
+/// Loads the members of collection `rel` of `owner`: one SELECT.
+pub(crate) fn load_many<T: Table>(owner: &ObjRef, rel: usize) -> Result<Vec<Tracked<T>>> {
+    let (status, key) = {
+        let state = owner.state();
+        (state.status, state.key.clone())
+    };
+    if status == Status::Pending {
+        return Ok(Vec::new());
+    }
+    let shared = session_of(owner)?;
+    let Some(key) = key else {
+        return Ok(Vec::new());
+    };
+    let meta = owner.meta();
+    let owner_values = |cols: &mut dyn Iterator<Item = usize>| -> Result<Vec<Value>> {
+        let key_values = key.to_values();
+        cols.map(|c| match meta.primary_key.iter().position(|p| *p == c) {
+            Some(pos) => Ok(key_values[pos].clone()),
+            None => owner.column_value(c),
+        })
+        .collect()
+    };
+    let (text, params) = match meta.resolved(rel)? {
+        Resolved::OneToMany { remote_fk, local } => (
+            sql::select_children(T::meta(), remote_fk),
+            owner_values(&mut local.iter().copied())?,
+        ),
+        Resolved::ManyToMany {
+            link,
+            to_owner,
+            to_target,
+        } => (
+            sql::select_through_link(T::meta(), link, to_owner, to_target),
+            owner_values(&mut to_owner.iter().map(|p| p.1))?,
+        ),
+        Resolved::ManyToOne { .. } => return Ok(Vec::new()),
+    };
+    let mut core = shared.lock();
+    core.fetch::<T>(&text, &params)
+}

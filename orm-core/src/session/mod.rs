@@ -1,0 +1,372 @@
+//! The [`Session`]: one connection, one transaction at a time (begun on first use), an
+//! identity map, and the lists of objects the next flush must look at.
+//!
+//! Design: a `Session` is an `Arc` to a `Mutex`-guarded core. Tracked objects hold a `Weak`
+//! link to it, so a relationship can load lazily through its owner's session, and once the
+//! session is closed or dropped that link fails with [`Error::Detached`] instead of
+//! panicking. The core lock is taken by public methods and by those lazy loads, never while
+//! an object's own locks are held; the flush (`unit_of_work`) runs under it and never loads
+//! lazily (whatever it needs is loaded before, e.g. by `delete`). Objects with pending changes
+//! are held strongly by the lists here; clean ones only weakly by the identity map.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+
+use crate::engine::{Conn, Engine};
+use crate::error::{Error, Result};
+use crate::identity::IdentityMap;
+use crate::object::{addr, typed, ObjRef, Status, Tracked};
+use crate::query::Select;
+use crate::schema::RelationKind;
+use crate::sql;
+use crate::table::Table;
+use crate::value::Key;
+
+mod inner;
+mod load;
+mod rows;
+
+pub(crate) use inner::open_conn;
+pub(crate) use load::{
+    cascade, check_cascade, ensure_fresh, foreign_key_of, load_many, load_one, lookup,
+    referenced_key, register_modified, reload, require_session, set_one_keys,
+};
+pub use rows::Rows;
+
+pub(crate) struct SessionShared {
+    core: Mutex<SessionCore>,
+}
+
+impl SessionShared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, SessionCore> {
+        self.core.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+pub(crate) struct SessionCore {
+    pub(crate) engine: Engine,
+    pub(crate) conn: Option<Conn>,
+    pub(crate) me: Weak<SessionShared>,
+    pub(crate) identity: IdentityMap,
+    /// Objects to insert, in the order they entered the session.
+    pub(crate) new: Vec<ObjRef>,
+    /// Persistent objects that may have column or relationship changes.
+    pub(crate) modified: Vec<ObjRef>,
+    /// Objects to delete at the next flush.
+    pub(crate) deleted: Vec<ObjRef>,
+    /// Objects inserted / deleted by flushes of the open transaction (undone by rollback).
+    pub(crate) inserted_in_tx: Vec<ObjRef>,
+    pub(crate) deleted_in_tx: Vec<ObjRef>,
+    /// Whether a flush of the open transaction wrote something (later flushes then run
+    /// under a savepoint).
+    pub(crate) wrote_in_tx: bool,
+    expire_on_commit: bool,
+    autoflush: bool,
+}
+
+/// A unit of work over one connection, like SQLModel's `Session`.
+///
+/// ```text
+/// let session = Session::new(&engine);
+/// session.add(&hero)?;
+/// session.commit()?;            // INSERT ..., COMMIT; `hero` is expired
+/// println!("{:?}", hero.read()?.id); // SELECT ... WHERE hero.id = ?
+/// ```
+/// Dropping the session (or [`close`](Self::close)) rolls back what was not committed.
+pub struct Session {
+    shared: Arc<SessionShared>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let core = self.shared.lock();
+        f.debug_struct("Session")
+            .field("new", &core.new.len())
+            .field("modified", &core.modified.len())
+            .field("deleted", &core.deleted.len())
+            .finish()
+    }
+}
+
+impl Session {
+    /// A new session on `engine`. It takes a connection when it first needs one.
+    pub fn new(engine: &Engine) -> Session {
+        let shared = Arc::new_cyclic(|me| SessionShared {
+            core: Mutex::new(SessionCore {
+                engine: engine.clone(),
+                conn: None,
+                me: me.clone(),
+                identity: IdentityMap::default(),
+                new: Vec::new(),
+                modified: Vec::new(),
+                deleted: Vec::new(),
+                inserted_in_tx: Vec::new(),
+                deleted_in_tx: Vec::new(),
+                wrote_in_tx: false,
+                expire_on_commit: true,
+                autoflush: true,
+            }),
+        });
+        Session { shared }
+    }
+
+    /// Whether `commit` expires loaded objects (default: yes).
+    #[must_use]
+    pub fn expire_on_commit(self, on: bool) -> Session {
+        self.shared.lock().expire_on_commit = on;
+        self
+    }
+
+    /// Whether queries flush pending changes first (default: yes).
+    #[must_use]
+    pub fn autoflush(self, on: bool) -> Session {
+        self.shared.lock().autoflush = on;
+        self
+    }
+
+    /// Adds `obj` to the session, with everything reachable through its relationships
+    /// (save-update cascade), in the order reached. Adding an object twice is a no-op.
+    ///
+    /// # Errors
+    /// [`Error::OtherSession`] when an object belongs to another session.
+    pub fn add<T: Table>(&self, obj: &Tracked<T>) -> Result<()> {
+        self.shared.lock().cascade_add(obj.erased())
+    }
+
+    /// Adds each object, in order.
+    ///
+    /// # Errors
+    /// As [`add`](Self::add).
+    pub fn add_all<'a, T: Table>(
+        &self,
+        objs: impl IntoIterator<Item = &'a Tracked<T>>,
+    ) -> Result<()> {
+        let mut core = self.shared.lock();
+        for obj in objs {
+            core.cascade_add(obj.erased())?;
+        }
+        Ok(())
+    }
+
+    /// The object with primary key `key`: from the identity map without SQL when it is
+    /// there, else one SELECT. `None` when there is no such row.
+    ///
+    /// # Errors
+    /// [`Error::KeyShape`] for a key with the wrong number of columns; statement errors.
+    pub fn get<T: Table>(&self, key: impl Into<Key>) -> Result<Option<Tracked<T>>> {
+        let key = key.into();
+        let meta = T::meta();
+        if key.len() != meta.primary_key.len() {
+            return Err(Error::KeyShape {
+                table: meta.name,
+                expected: meta.primary_key.len(),
+                got: key.len(),
+            });
+        }
+        let mut core = self.shared.lock();
+        if let Some(obj) = core.identity.get(meta, &key) {
+            if obj.state().status == Status::Deleted {
+                return Ok(None);
+            }
+            if obj.state().expired {
+                match core.refresh_obj(&obj) {
+                    Err(Error::ObjectDeleted { .. }) => return Ok(None),
+                    other => other?,
+                }
+            }
+            return Ok(typed(obj));
+        }
+        core.autoflush()?;
+        core.fetch_by_key::<T>(&key)
+    }
+
+    /// Runs a `select` (flushing pending changes first) and returns its rows as tracked
+    /// objects; a row already in the identity map comes back as that same object.
+    ///
+    /// # Errors
+    /// Statement and decoding errors; errors of the autoflush.
+    pub fn exec<T: Table>(&self, query: Select<T>) -> Result<Rows<T>> {
+        let mut core = self.shared.lock();
+        core.autoflush()?;
+        let meta = T::meta();
+        let mut params = Vec::new();
+        let text = sql::select(
+            meta,
+            query.filter.as_ref(),
+            &query.order,
+            query.limit,
+            query.offset,
+            &mut params,
+        );
+        let items = core.fetch::<T>(&text, &params)?;
+        Ok(Rows {
+            table: meta.name,
+            items,
+        })
+    }
+
+    /// Marks `obj` for deletion at the next flush. Its many-to-many links (and the children
+    /// of its one-to-many relationships) are loaded now, so the flush can delete the link rows
+    /// (and unset the children's foreign keys).
+    ///
+    /// # Errors
+    /// [`Error::Detached`] when the object is not in this session; loading errors.
+    pub fn delete<T: Table>(&self, obj: &Tracked<T>) -> Result<()> {
+        let obj = obj.erased();
+        let status = {
+            let state = obj.state();
+            let mine = state
+                .session
+                .upgrade()
+                .is_some_and(|s| Arc::ptr_eq(&s, &self.shared));
+            if !mine && state.status != Status::Transient {
+                return Err(Error::OtherSession {
+                    table: obj.meta().rust_name,
+                });
+            }
+            state.status
+        };
+        match status {
+            Status::Transient => Err(Error::Detached {
+                table: obj.meta().rust_name,
+                reason: "it was never added to this session",
+            }),
+            Status::Pending => {
+                // Never written: just forget it.
+                let mut core = self.shared.lock();
+                core.new.retain(|o| addr(o) != addr(&obj));
+                let mut state = obj.state();
+                state.status = Status::Transient;
+                state.session = Weak::new();
+                Ok(())
+            }
+            Status::Deleted | Status::Detached => Ok(()),
+            Status::Persistent => {
+                for (i, rel) in obj.meta().relations.iter().enumerate() {
+                    if rel.kind != RelationKind::ManyToOne {
+                        obj.relations()[i].load_members()?;
+                    }
+                }
+                let mut core = self.shared.lock();
+                obj.state().status = Status::Deleted;
+                core.deleted.push(obj);
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes every pending change, in dependency order, inside the session's transaction.
+    /// On failure nothing is written and the objects keep their pending changes.
+    ///
+    /// # Errors
+    /// The failing statement, or what makes a change impossible to write.
+    pub fn flush(&self) -> Result<()> {
+        self.shared.lock().flush()
+    }
+
+    /// Flushes, commits, then expires loaded objects (unless turned off), so the next
+    /// access reads fresh data.
+    ///
+    /// # Errors
+    /// Errors of the flush or of the COMMIT.
+    pub fn commit(&self) -> Result<()> {
+        let mut core = self.shared.lock();
+        core.flush()?;
+        if let Some(conn) = core.conn.as_mut() {
+            conn.commit()?;
+        }
+        core.wrote_in_tx = false;
+        core.inserted_in_tx.clear();
+        for obj in std::mem::take(&mut core.deleted_in_tx) {
+            let mut state = obj.state();
+            state.status = Status::Detached;
+            state.session = Weak::new();
+        }
+        if core.expire_on_commit {
+            for obj in core.identity.objects() {
+                expire(&obj);
+            }
+        }
+        Ok(())
+    }
+
+    /// Rolls back the transaction and every change not committed: new objects leave the
+    /// session, deleted ones come back, and loaded objects are expired.
+    ///
+    /// # Errors
+    /// Errors of the ROLLBACK.
+    pub fn rollback(&self) -> Result<()> {
+        self.shared.lock().rollback(true)
+    }
+
+    /// Reloads `obj` from its row now (one SELECT), discarding unflushed changes to it.
+    ///
+    /// # Errors
+    /// [`Error::ObjectDeleted`] when the row is gone; statement errors.
+    pub fn refresh<T: Table>(&self, obj: &Tracked<T>) -> Result<()> {
+        let obj = obj.erased();
+        let mut core = self.shared.lock();
+        core.check_mine(&obj)?;
+        // Unflushed relationship changes are discarded too; the row load below then tells
+        // the many-to-one relationships their keys.
+        for rel in obj.relations() {
+            rel.expire();
+        }
+        core.refresh_obj(&obj)
+    }
+
+    /// Expires `obj`: its next access reloads it.
+    pub fn expire<T: Table>(&self, obj: &Tracked<T>) {
+        expire(&obj.erased());
+    }
+
+    /// Expires every object in the session.
+    pub fn expire_all(&self) {
+        let core = self.shared.lock();
+        for obj in core.identity.objects() {
+            expire(&obj);
+        }
+    }
+
+    /// Rolls back what was not committed and detaches every object; the session can be used
+    /// again afterwards. Dropping the session does the same.
+    ///
+    /// # Errors
+    /// Errors of the ROLLBACK.
+    pub fn close(&self) -> Result<()> {
+        let mut core = self.shared.lock();
+        // Like dropping the session, closing leaves loaded columns readable (SQLAlchemy's
+        // `close` expunges, it does not expire).
+        let result = core.rollback(false);
+        core.release_objects();
+        result
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.shared.lock().release_objects();
+    }
+}
+
+pub(crate) fn detach(obj: &ObjRef) {
+    let mut state = obj.state();
+    if state.status != Status::Transient {
+        state.status = Status::Detached;
+    }
+    state.session = Weak::new();
+    state.registered = false;
+}
+
+pub(crate) fn expire(obj: &ObjRef) {
+    {
+        let mut state = obj.state();
+        if state.key.is_none() {
+            return;
+        }
+        state.expired = true;
+        state.snapshot = None;
+    }
+    for rel in obj.relations() {
+        rel.expire();
+    }
+}

@@ -1,0 +1,290 @@
+//! The unit of work: turns what the session knows (new, modified and deleted objects, and the
+//! history of their relationships) into ordered statements, runs them inside the session's
+//! transaction under a savepoint, and only then updates the objects.
+//!
+//! Order: tables by foreign-key dependency (parents first); within a table, updates then
+//! inserts, inserts in the order objects entered the session (parents first when a table
+//! refers to itself); then link-table deletes and inserts; then deletes, children first.
+//! Foreign keys are filled in as rows are written: a many-to-one that changed takes its
+//! target's key, a one-to-many's new members take their owner's key, removed members get
+//! `NULL` (or are deleted, with `delete_orphan`). Values the flush computes go to an overlay
+//! first; if any statement fails, the savepoint is rolled back and the overlay dropped, so
+//! the database and every object are as they were before the flush.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::engine::{Conn, Engine};
+use crate::error::{Error, Result};
+use crate::object::{addr, ObjRef, Status};
+use crate::relation::History;
+use crate::schema::TableMeta;
+use crate::session::{open_conn, SessionCore};
+use crate::value::{Key, Value};
+
+mod order;
+mod orphans;
+mod write;
+
+/// Runs statements, opening the transaction only when the first one comes, so a flush with
+/// nothing to write runs no SQL at all. When earlier flushes of the open transaction wrote
+/// something, the flush runs under a savepoint so a failure undoes only itself; otherwise a
+/// failure rolls back the transaction, which held nothing but reads (this spares SQLite the
+/// statement journal a savepoint costs on every page the flush touches).
+struct Sink<'a> {
+    slot: &'a mut Option<Conn>,
+    engine: &'a Engine,
+    savepoint: bool,
+    started: bool,
+}
+
+impl Sink<'_> {
+    fn conn(&mut self) -> Result<&Conn> {
+        if !self.started {
+            let conn = open_conn(self.slot, self.engine)?;
+            if self.savepoint {
+                conn.savepoint("begin")?;
+            }
+            self.started = true;
+        }
+        Ok(self.slot.as_ref().expect("connection opened"))
+    }
+
+    fn finish(&mut self, ok: bool) -> Result<()> {
+        if !self.started {
+            return Ok(());
+        }
+        let conn = self.slot.as_mut().expect("connection opened");
+        match (ok, self.savepoint) {
+            (true, true) => conn.savepoint("release"),
+            (true, false) => Ok(()),
+            (false, true) => {
+                conn.savepoint("rollback")?;
+                conn.savepoint("release")
+            }
+            (false, false) => conn.rollback(),
+        }
+    }
+}
+
+/// One object the flush writes, with its relationship history.
+struct Entry {
+    obj: ObjRef,
+    history: Vec<History>,
+}
+
+#[derive(Default)]
+struct Plan {
+    inserts: Vec<usize>,
+    updates: Vec<usize>,
+    /// The same entries as `updates`, for membership tests.
+    updating: FxHashSet<usize>,
+    deletes: Vec<usize>,
+    entries: Vec<Entry>,
+    index: FxHashMap<usize, usize>,
+    /// Column values computed by the flush, applied to objects only on success.
+    overlay: FxHashMap<usize, Vec<(usize, Value)>>,
+    /// Keys of rows inserted by this flush.
+    keys: FxHashMap<usize, Key>,
+    /// Objects whose row was written (inserted or updated) so far.
+    written: FxHashSet<usize>,
+    removed_objects: FxHashSet<usize>,
+    expunged: Vec<usize>,
+    /// Rows whose primary key an UPDATE changed, with their new key.
+    rekeyed: Vec<(usize, Key)>,
+}
+
+pub(crate) fn flush(core: &mut SessionCore) -> Result<()> {
+    if core.new.is_empty() && core.modified.is_empty() && core.deleted.is_empty() {
+        return Ok(());
+    }
+    let mut plan = Plan::gather(core)?;
+    let mut sink = Sink {
+        slot: &mut core.conn,
+        engine: &core.engine,
+        savepoint: core.wrote_in_tx,
+        started: false,
+    };
+    let result = plan.execute(&mut sink);
+    let ended = sink.finish(result.is_ok());
+    let wrote = sink.started;
+    result?;
+    ended?;
+    core.wrote_in_tx |= wrote;
+    plan.apply(core);
+    Ok(())
+}
+
+fn values_with(obj: &ObjRef, overlay: Option<&Vec<(usize, Value)>>) -> Result<Vec<Value>> {
+    let mut values = obj.column_values()?;
+    if let Some(o) = overlay {
+        for (i, v) in o {
+            values[*i] = v.clone();
+        }
+    }
+    Ok(values)
+}
+
+fn nullability_error(
+    owner: &'static TableMeta,
+    rel: usize,
+    child: &'static TableMeta,
+    cols: &[usize],
+) -> Option<Error> {
+    let bad = cols
+        .iter()
+        .map(|&c| &child.columns[c])
+        .find(|c| c.primary_key || !c.optional)?;
+    let what = if bad.primary_key {
+        "is part of its primary key"
+    } else {
+        "cannot be NULL"
+    };
+    Some(Error::Relationship {
+        table: owner.rust_name,
+        field: owner.relations[rel].field,
+        message: format!(
+            "a {} removed from this relationship would get {}.{} = NULL, which {what}; declare the relationship with delete_orphan to delete removed members, or delete the {} with session.delete()",
+            child.rust_name, child.name, bad.name, child.rust_name
+        ),
+    })
+}
+
+impl Plan {
+    pub(super) fn entry(&mut self, obj: &ObjRef) -> usize {
+        let a = addr(obj);
+        if let Some(&i) = self.index.get(&a) {
+            return i;
+        }
+        let history = obj.relations().iter().map(|r| r.history()).collect();
+        self.entries.push(Entry {
+            obj: obj.clone(),
+            history,
+        });
+        self.index.insert(a, self.entries.len() - 1);
+        self.entries.len() - 1
+    }
+
+    pub(super) fn set(&mut self, obj: &ObjRef, col: usize, value: Value) {
+        let o = self.overlay.entry(addr(obj)).or_default();
+        match o.iter_mut().find(|(c, _)| *c == col) {
+            Some(slot) => slot.1 = value,
+            None => o.push((col, value)),
+        }
+    }
+
+    pub(super) fn gather(core: &mut SessionCore) -> Result<Plan> {
+        let mut plan = Plan::default();
+        for obj in core.new.clone() {
+            if obj.state().status == Status::Pending {
+                let i = plan.entry(&obj);
+                plan.inserts.push(i);
+            }
+        }
+        for obj in core.modified.clone() {
+            if obj.state().status == Status::Persistent {
+                let i = plan.entry(&obj);
+                if plan.updating.insert(i) {
+                    plan.updates.push(i);
+                }
+            }
+        }
+        for obj in core.deleted.clone() {
+            if obj.state().status == Status::Deleted {
+                let i = plan.entry(&obj);
+                plan.deletes.push(i);
+                plan.removed_objects.insert(addr(&obj));
+            }
+        }
+        for e in &plan.entries {
+            if let Some(err) = e.obj.state().deferred_error.take() {
+                return Err(err);
+            }
+        }
+        plan.plan_pending_orphans();
+        plan.plan_orphans()?;
+        plan.plan_deleted_parents()?;
+        for &i in plan.inserts.iter().chain(&plan.updates) {
+            plan.entries[i].obj.check_writable()?;
+        }
+        Ok(plan)
+    }
+
+    pub(super) fn key_of(&self, obj: &ObjRef) -> Option<Key> {
+        self.keys
+            .get(&addr(obj))
+            .cloned()
+            .or_else(|| obj.state().key.clone())
+    }
+
+    /// After a successful flush: computed values go into the objects, new objects get their
+    /// keys and join the identity map, deleted ones leave it, histories are cleared.
+    pub(super) fn apply(self, core: &mut SessionCore) {
+        for e in &self.entries {
+            let a = addr(&e.obj);
+            if let Some(values) = self.overlay.get(&a) {
+                if !self.removed_objects.contains(&a) {
+                    let _ = e.obj.set_columns(values);
+                }
+            }
+        }
+        for &i in &self.inserts {
+            let obj = &self.entries[i].obj;
+            if let Some(key) = self.keys.get(&addr(obj)) {
+                {
+                    let mut state = obj.state();
+                    state.status = Status::Persistent;
+                    state.key = Some(key.clone());
+                    state.snapshot = None;
+                    state.registered = false;
+                }
+                core.identity.insert(obj.meta(), key.clone(), obj);
+                core.inserted_in_tx.push(obj.clone());
+            }
+        }
+        for &i in &self.updates {
+            let obj = &self.entries[i].obj;
+            let mut state = obj.state();
+            state.snapshot = None;
+            state.registered = false;
+        }
+        for (i, new_key) in &self.rekeyed {
+            let obj = &self.entries[*i].obj;
+            let old = obj.state().key.replace(new_key.clone());
+            if let Some(old) = old {
+                core.identity.remove(obj.meta(), &old);
+            }
+            core.identity.insert(obj.meta(), new_key.clone(), obj);
+        }
+        for &i in &self.deletes {
+            let obj = &self.entries[i].obj;
+            let key = {
+                let mut state = obj.state();
+                state.status = Status::Deleted;
+                state.registered = false;
+                state.key.clone()
+            };
+            if let Some(k) = key {
+                core.identity.remove(obj.meta(), &k);
+            }
+            core.deleted_in_tx.push(obj.clone());
+        }
+        for &i in &self.expunged {
+            let mut state = self.entries[i].obj.state();
+            state.status = Status::Transient;
+            state.session = std::sync::Weak::new();
+        }
+        for &i in &self.updates {
+            // Many-to-one relationships whose foreign key was changed by hand now point at
+            // the new row.
+            let _ = crate::session::set_one_keys(&self.entries[i].obj);
+        }
+        for e in &self.entries {
+            for rel in e.obj.relations() {
+                rel.clear_history();
+            }
+        }
+        core.new.clear();
+        core.modified.clear();
+        core.deleted.clear();
+    }
+}
