@@ -1,15 +1,16 @@
 //! The unit of work: turns what the session knows (new, modified and deleted objects, and the
 //! history of their relationships) into ordered statements, runs them inside the session's
-//! transaction under a savepoint, and only then updates the objects.
+//! transaction, and only then updates the objects.
 //!
 //! Order: tables by foreign-key dependency (parents first); within a table, updates then
-//! inserts, inserts in the order objects entered the session (parents first when a table
-//! refers to itself); then link-table deletes and inserts; then deletes, children first.
-//! Foreign keys are filled in as rows are written: a many-to-one that changed takes its
-//! target's key, a one-to-many's new members take their owner's key, removed members get
-//! `NULL` (or are deleted, with `delete_orphan`). Values the flush computes go to an overlay
-//! first; if any statement fails, the savepoint is rolled back and the overlay dropped, so
-//! the database and every object are as they were before the flush.
+//! inserts, inserts in the order objects entered the session (in a table that refers to
+//! itself, each row after the new rows it needs the key of); then link-table deletes and
+//! inserts; then deletes, children first. Foreign keys are filled in as rows are written: a
+//! many-to-one that changed takes its target's key, a one-to-many's new members take their
+//! owner's key, removed members get `NULL` (or are deleted, with `delete_orphan`). Values the
+//! flush computes go to an overlay first; if any statement fails, the flush's writes are
+//! undone (a savepoint, or the whole transaction when it held only reads) and the overlay
+//! dropped, so the database and every object are as they were before the flush.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
