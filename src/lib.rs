@@ -87,6 +87,17 @@
 //! SQL; a side that is not loaded yet remembers the change. Collections load on first use
 //! with one SELECT; a `One` whose target is in the identity map costs no SQL.
 //!
+//! ## Sessions, objects and memory
+//!
+//! A [`Tracked<T>`] handle is the object as its session knows it: cloning it gives the same
+//! object, `==` compares identity, and it is `Send`. `read()` / `write()` return guards; a
+//! conflicting borrow is an [`Error::Borrowed`], never a deadlock. After `commit` objects are
+//! expired and reload on first access. Deleting a parent sets its children's foreign key to
+//! NULL, or deletes them with `delete_orphan`; changing a primary key moves the object to its
+//! new key. When a session is closed or dropped its objects are detached: their columns stay
+//! readable, their relationships are let go of (two objects loaded on both sides of a
+//! relationship hold each other, so keeping them would keep both alive).
+//!
 //! ## Seeing the SQL
 //!
 //! `Engine::echo(true)` prints each statement to stderr (`INFO Engine <SQL>` and
