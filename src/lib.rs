@@ -94,9 +94,10 @@
 //! conflicting borrow is an [`Error::Borrowed`], never a deadlock. After `commit` objects are
 //! expired and reload on first access. Deleting a parent sets its children's foreign key to
 //! NULL, or deletes them with `delete_orphan`; changing a primary key moves the object to its
-//! new key. When a session is closed or dropped its objects are detached: their columns stay
-//! readable, their relationships are let go of (two objects loaded on both sides of a
-//! relationship hold each other, so keeping them would keep both alive).
+//! new key. When a session is closed or dropped its objects are detached and what they
+//! loaded stays readable: columns, a loaded `One`'s target, and a loaded collection while its
+//! members are alive (a collection then holds them weakly, so that two objects loaded on both
+//! sides of a relationship, which point at each other, are still freed).
 //!
 //! ## Seeing the SQL
 //!

@@ -1,11 +1,18 @@
 //! Memory: the objects of a session are freed once the session and the user's handles are
 //! gone, even when both sides of a relationship were loaded (they point at each other).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use orm::prelude::*;
 
-static DROPPED: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Structs freed on this thread (tests run in parallel on other threads).
+    static DROPPED: Cell<usize> = const { Cell::new(0) };
+}
+
+fn dropped() -> usize {
+    DROPPED.with(Cell::get)
+}
 
 /// Counts how many structs were freed.
 #[derive(Debug, Default)]
@@ -13,7 +20,7 @@ pub struct DropProbe;
 
 impl Drop for DropProbe {
     fn drop(&mut self) {
-        DROPPED.fetch_add(1, Ordering::SeqCst);
+        DROPPED.with(|d| d.set(d.get() + 1));
     }
 }
 
@@ -42,6 +49,41 @@ pub struct Hero {
 }
 
 #[test]
+fn what_was_loaded_stays_readable_after_the_session_is_gone() -> orm::Result<()> {
+    let engine = Engine::memory()?;
+    engine.create_all::<(Team, Hero)>()?;
+    let hero = {
+        let session = Session::new(&engine);
+        let team = Team {
+            name: "Z-Force".into(),
+            ..Default::default()
+        }
+        .track();
+        let hero = Hero {
+            name: "Deadpond".into(),
+            team: One::to(&team),
+            ..Default::default()
+        }
+        .track();
+        session.add(&hero)?;
+        session.commit()?;
+        let team = hero.read()?.team.get()?.expect("a team"); // loaded before the session ends
+        assert_eq!(team.read()?.heroes.len()?, 1);
+        hero
+    };
+    // The many-to-one keeps its target alive: readable, like a loaded attribute in SQLModel.
+    let team = hero.read()?.team.get()?.expect("still loaded");
+    assert_eq!(team.read()?.name, "Z-Force");
+    // The collection holds its members weakly: readable while they are alive.
+    assert!(team.read()?.heroes.contains(&hero)?);
+    assert_eq!(team.read()?.heroes.len()?, 1);
+    drop(hero);
+    let err = team.read()?.heroes.len().unwrap_err();
+    assert!(matches!(err, orm::Error::Detached { .. }), "{err}");
+    Ok(())
+}
+
+#[test]
 fn objects_linked_both_ways_are_freed_with_their_session() -> orm::Result<()> {
     let engine = Engine::memory()?;
     engine.create_all::<(Team, Hero)>()?;
@@ -63,7 +105,7 @@ fn objects_linked_both_ways_are_freed_with_their_session() -> orm::Result<()> {
         }
         session.commit()?;
     }
-    let before = DROPPED.load(Ordering::SeqCst);
+    let before = dropped();
     {
         let session = Session::new(&engine).expire_on_commit(false);
         let heroes = session.exec(select::<Hero>())?.all();
@@ -74,7 +116,7 @@ fn objects_linked_both_ways_are_freed_with_their_session() -> orm::Result<()> {
         session.commit()?;
     }
     assert_eq!(
-        DROPPED.load(Ordering::SeqCst) - before,
+        dropped() - before,
         3,
         "one team and two heroes freed when the session and the handles are gone"
     );

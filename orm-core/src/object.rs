@@ -170,6 +170,21 @@ impl<T> Clone for Tracked<T> {
     }
 }
 
+/// A handle that does not keep the object alive (what a detached collection keeps).
+pub(crate) struct WeakTracked<T>(Weak<ObjCell<T>>);
+
+impl<T> WeakTracked<T> {
+    pub(crate) fn upgrade(&self) -> Option<Tracked<T>> {
+        self.0.upgrade().map(Tracked)
+    }
+}
+
+impl<T> Tracked<T> {
+    pub(crate) fn downgrade(&self) -> WeakTracked<T> {
+        WeakTracked(Arc::downgrade(&self.0))
+    }
+}
+
 impl<T> PartialEq for Tracked<T> {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0)

@@ -10,7 +10,7 @@ use super::{
     History, Reassignment, RelationField,
 };
 use crate::error::{Error, Result};
-use crate::object::{typed, ErasedObj, ObjRef, Tracked};
+use crate::object::{typed, ErasedObj, ObjRef, Tracked, WeakTracked};
 use crate::session;
 use crate::table::Table;
 use crate::value::Key;
@@ -22,6 +22,8 @@ struct ManyState<T> {
     added: Vec<Tracked<T>>,
     /// Members removed since the last flush.
     removed: Vec<Tracked<T>>,
+    /// What was loaded when the owner's session let go of it, held weakly.
+    released: Option<Vec<WeakTracked<T>>>,
 }
 
 impl<T> ManyState<T> {
@@ -75,6 +77,7 @@ impl<T: Table> Many<T> {
                     added: unique.clone(),
                     items: unique,
                     removed: Vec::new(),
+                    released: None,
                 }),
                 binding: OnceLock::new(),
             }),
@@ -137,8 +140,7 @@ impl<T: Table> Many<T> {
     /// # Errors
     /// When the collection must be loaded and cannot be.
     pub fn contains(&self, item: &Tracked<T>) -> Result<bool> {
-        self.cell.ensure_loaded()?;
-        Ok(lock(&self.cell.state).items.contains(item))
+        self.cell.read(|items| items.contains(item))
     }
 
     /// How many members there are.
@@ -146,8 +148,7 @@ impl<T: Table> Many<T> {
     /// # Errors
     /// When the collection must be loaded and cannot be.
     pub fn len(&self) -> Result<usize> {
-        self.cell.ensure_loaded()?;
-        Ok(lock(&self.cell.state).items.len())
+        self.cell.read(<[Tracked<T>]>::len)
     }
 
     /// Whether there is no member.
@@ -163,8 +164,7 @@ impl<T: Table> Many<T> {
     /// # Errors
     /// When the collection must be loaded and cannot be.
     pub fn get(&self, index: usize) -> Result<Option<Tracked<T>>> {
-        self.cell.ensure_loaded()?;
-        Ok(lock(&self.cell.state).items.get(index).cloned())
+        self.cell.read(|items| items.get(index).cloned())
     }
 
     /// The members, in order (handles: cheap clones of the same objects).
@@ -172,8 +172,7 @@ impl<T: Table> Many<T> {
     /// # Errors
     /// When the collection must be loaded and cannot be.
     pub fn to_vec(&self) -> Result<Vec<Tracked<T>>> {
-        self.cell.ensure_loaded()?;
-        Ok(lock(&self.cell.state).items.clone())
+        self.cell.read(<[Tracked<T>]>::to_vec)
     }
 
     /// Iterates over the members as they are now.
@@ -260,6 +259,26 @@ impl<T: Table> ManyCell<T> {
             })
     }
 
+    /// Runs `f` on the members: loaded ones; or, for an object its session let go of, the
+    /// ones it had loaded, while they are all still alive; else loads them.
+    fn read<R>(&self, f: impl FnOnce(&[Tracked<T>]) -> R) -> Result<R> {
+        {
+            let state = lock(&self.state);
+            if state.loaded {
+                return Ok(f(&state.items));
+            }
+            if let Some(weak) = &state.released {
+                let alive: Option<Vec<Tracked<T>>> =
+                    weak.iter().map(WeakTracked::upgrade).collect();
+                if let Some(items) = alive {
+                    return Ok(f(&items));
+                }
+            }
+        }
+        self.ensure_loaded()?;
+        Ok(f(&lock(&self.state).items))
+    }
+
     fn ensure_loaded(&self) -> Result<()> {
         if lock(&self.state).loaded {
             return Ok(());
@@ -286,6 +305,7 @@ impl<T: Table> ManyCell<T> {
             }
             state.items = items;
             state.loaded = true;
+            state.released = None;
         }
         Ok(())
     }
@@ -393,6 +413,19 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
         state.items.clear();
         state.added.clear();
         state.removed.clear();
+        state.released = None;
+    }
+
+    fn release(&self) {
+        let mut state = lock(&self.state);
+        if state.loaded {
+            let weak = state.items.iter().map(Tracked::downgrade).collect();
+            state.released = Some(weak);
+        }
+        state.loaded = false;
+        state.items.clear();
+        state.added.clear();
+        state.removed.clear();
     }
 
     fn set_loaded_key(&self, _key: Option<Key>) {}
@@ -436,6 +469,12 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
         let mut out: Vec<ObjRef> = state.items.iter().map(Tracked::erased).collect();
         if !state.loaded {
             out.extend(state.added.iter().map(Tracked::erased));
+            let released = state.released.iter().flatten();
+            out.extend(
+                released
+                    .filter_map(WeakTracked::upgrade)
+                    .map(|t| t.erased()),
+            );
         }
         out
     }

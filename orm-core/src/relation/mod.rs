@@ -70,6 +70,10 @@ pub(crate) trait ErasedRelation: Send + Sync + 'static {
     fn sync_initial(&self, owner: &ObjRef);
     /// Forgets what is loaded (after commit, refresh or expire).
     fn expire(&self);
+    /// The owner's session let go of it: keep what stays readable without keeping members
+    /// alive (a loaded `One` keeps its target; a collection keeps its members weakly, which
+    /// breaks the cycle two objects loaded on both sides of a relationship would make).
+    fn release(&self);
     /// Sets the target key read from the owner's row (many-to-one only).
     fn set_loaded_key(&self, key: Option<Key>);
     /// The other side added `item` here.

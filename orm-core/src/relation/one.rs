@@ -245,6 +245,14 @@ impl<T: Table> ErasedRelation for OneCell<T> {
         state.changed = false;
     }
 
+    fn release(&self) {
+        let mut state = lock(&self.state);
+        state.changed = false;
+        if !state.loaded {
+            state.key = TargetKey::Unknown;
+        }
+    }
+
     fn set_loaded_key(&self, key: Option<Key>) {
         let mut state = lock(&self.state);
         if state.changed {

@@ -14,10 +14,11 @@ use crate::table::{RowReader, Table};
 use crate::value::{Key, Value};
 
 impl SessionCore {
-    /// Lets go of every object: detached, and their loaded relationships dropped. Two
-    /// objects loaded on both sides of a relationship hold each other; dropping what the
-    /// relationships hold breaks that cycle, so the objects are freed once the user's
-    /// handles are gone. (Expire on commit does the same for a session that lives on.)
+    /// Lets go of every object: each is detached, and its relationships released: a loaded
+    /// `One` keeps its target, a loaded collection keeps its members only weakly. Two objects
+    /// loaded on both sides of a relationship would otherwise hold each other forever; this
+    /// way they are freed once the user's handles are gone, and what the user still holds
+    /// stays readable. (Expire on commit breaks the cycle for a session that lives on.)
     pub(super) fn release_objects(&mut self) {
         let objects: Vec<ObjRef> = self
             .identity
@@ -30,7 +31,7 @@ impl SessionCore {
         for obj in &objects {
             detach(obj);
             for rel in obj.relations() {
-                rel.expire();
+                rel.release();
             }
         }
         self.identity.clear();
