@@ -53,9 +53,6 @@ pub enum Error {
         /// Why it is detached (never added, session closed, object expunged).
         reason: &'static str,
     },
-    /// The session was closed; it runs no more statements.
-    #[error("the session is closed")]
-    SessionClosed,
     /// The object is borrowed in a way that conflicts with this access.
     #[error("{table} object is already borrowed{detail}; drop the other guard first")]
     Borrowed {
@@ -119,12 +116,6 @@ pub enum Error {
         table: &'static str,
         /// The key, printed.
         key: String,
-    },
-    /// The object was deleted in this session and cannot be used for that.
-    #[error("{table} object was deleted in this session")]
-    Deleted {
-        /// The object's table.
-        table: &'static str,
     },
 }
 

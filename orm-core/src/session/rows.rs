@@ -32,12 +32,14 @@ impl<T: Table> Rows<T> {
     /// # Errors
     /// [`Error::NoRow`] when there is none, [`Error::MultipleRows`] when there are several.
     pub fn one(self) -> Result<Tracked<T>> {
-        match self.items.len() {
-            1 => Ok(self.items.into_iter().next().expect("one item")),
-            0 => Err(Error::NoRow { table: self.table }),
-            count => Err(Error::MultipleRows {
-                table: self.table,
-                count,
+        let table = self.table;
+        let mut items = self.items.into_iter();
+        match (items.next(), items.len()) {
+            (Some(row), 0) => Ok(row),
+            (None, _) => Err(Error::NoRow { table }),
+            (Some(_), more) => Err(Error::MultipleRows {
+                table,
+                count: more + 1,
             }),
         }
     }
