@@ -49,101 +49,110 @@ impl Plan {
     /// keys from its many-to-one relationships, then points its new one-to-many members here.
     pub(super) fn save(&mut self, sink: &mut Sink<'_>, i: usize, insert: bool) -> Result<()> {
         let obj = self.entries[i].obj.clone();
-        let meta = obj.meta();
         self.sync_many_to_one(i)?;
         let a = addr(&obj);
-        let values = values_with(&obj, self.overlay.get(&a))?;
+        let mut values = obj.column_values()?;
         if insert {
-            let auto = meta.auto_increment().filter(|&pk| values[pk].is_null());
-            let key = match auto {
-                Some(pk) => {
-                    let params: Vec<Value> = values
-                        .iter()
-                        .enumerate()
-                        .filter(|(c, _)| *c != pk)
-                        .map(|(_, v)| v.clone())
-                        .collect();
-                    let sql = meta.sql().insert_auto.as_deref().unwrap_or_default();
-                    let id = sink.conn()?.insert(sql, &params)?;
-                    self.set(&obj, pk, Value::Integer(id));
-                    Key::Int(id)
-                }
-                None => {
-                    let pk: Vec<Value> = meta
-                        .primary_key
-                        .iter()
-                        .map(|&c| values[c].clone())
-                        .collect();
-                    let Some(key) = Key::from_values(&pk) else {
-                        let col = meta.primary_key.iter().find(|&&c| values[c].is_null());
-                        return Err(Error::Relationship {
-                            table: meta.rust_name,
-                            field: col.map_or("?", |&c| meta.columns[c].field),
-                            message: "this primary-key column is NULL; set it, or link the related object it comes from".into(),
-                        });
-                    };
-                    sink.conn()?.execute(&meta.sql().insert_all, &values)?;
-                    key
-                }
-            };
-            self.keys.insert(a, key);
-        } else {
-            // Compare with the snapshot taken at the first write; without one, only the
-            // values this flush computed (the overlay) can differ from the stored row.
-            let (from_snapshot, key) = {
-                let state = obj.state();
-                let changed: Option<Vec<usize>> = state.snapshot.as_ref().map(|committed| {
-                    (0..values.len())
-                        .filter(|&c| values[c] != committed[c])
-                        .collect()
-                });
-                (changed, state.key.clone())
-            };
-            let changed = match from_snapshot {
-                Some(changed) => changed,
-                None => {
-                    let stored = obj.column_values()?;
-                    let mut cols: Vec<usize> = self
-                        .overlay
-                        .get(&a)
-                        .map(|o| o.iter().map(|(c, _)| *c).collect())
-                        .unwrap_or_default();
-                    cols.sort_unstable();
-                    cols.retain(|&c| values[c] != stored[c]);
-                    cols
-                }
-            };
-            if let (false, Some(key)) = (changed.is_empty(), key) {
-                if changed.iter().any(|c| meta.primary_key.contains(c)) {
-                    let pk: Vec<Value> = meta
-                        .primary_key
-                        .iter()
-                        .map(|&c| values[c].clone())
-                        .collect();
-                    match Key::from_values(&pk) {
-                        Some(new_key) => self.rekeyed.push((i, new_key)),
-                        None => {
-                            return Err(Error::Relationship {
-                                table: meta.rust_name,
-                                field: meta.columns[meta.primary_key[0]].field,
-                                message: "a primary-key column was set to NULL".into(),
-                            })
-                        }
-                    }
-                }
-                let mut params: Vec<Value> = changed.iter().map(|&c| values[c].clone()).collect();
-                params.extend(key.to_values());
-                let sql = sql::update(meta, &changed);
-                if sink.conn()?.execute(&sql, &params)? == 0 {
-                    return Err(Error::ObjectDeleted {
-                        table: meta.name,
-                        key: key.to_string(),
-                    });
+            if let Some(overlay) = self.overlay.get(&a) {
+                for (c, v) in overlay {
+                    values[*c] = v.clone();
                 }
             }
+            let key = self.insert_row(sink, &obj, &values)?;
+            self.keys.insert(a, key);
+        } else {
+            let changed = self.changed_columns(&obj, &mut values);
+            self.update_row(sink, i, &values, &changed)?;
         }
         self.written.insert(a);
         self.sync_one_to_many(i)
+    }
+
+    /// INSERTs the row; returns its key (assigned by the database for an integer key left
+    /// unset).
+    fn insert_row(&mut self, sink: &mut Sink<'_>, obj: &ObjRef, values: &[Value]) -> Result<Key> {
+        let meta = obj.meta();
+        if let Some(pk) = meta.auto_increment().filter(|&pk| values[pk].is_null()) {
+            let params: Vec<Value> = values
+                .iter()
+                .enumerate()
+                .filter(|(c, _)| *c != pk)
+                .map(|(_, v)| v.clone())
+                .collect();
+            let sql = meta.sql().insert_auto.as_deref().unwrap_or_default();
+            let id = sink.conn()?.insert(sql, &params)?;
+            self.set(obj, pk, Value::Integer(id));
+            return Ok(Key::Int(id));
+        }
+        let key = primary_key_of(
+            meta,
+            values,
+            "this primary-key column is NULL; set it, or link the related object it comes from",
+        )?;
+        sink.conn()?.execute(&meta.sql().insert_all, values)?;
+        Ok(key)
+    }
+
+    /// The columns whose value differs from the stored row, in column order; `values` (the
+    /// object's fields) gets the values this flush computed. Without a snapshot (no write
+    /// since the row was loaded) only those computed values can differ.
+    fn changed_columns(&self, obj: &ObjRef, values: &mut [Value]) -> Vec<usize> {
+        let overlay = self.overlay.get(&addr(obj)).map_or(&[][..], Vec::as_slice);
+        let state = obj.state();
+        match &state.snapshot {
+            Some(committed) => {
+                for (c, v) in overlay {
+                    values[*c] = v.clone();
+                }
+                (0..values.len())
+                    .filter(|&c| values[c] != committed[c])
+                    .collect()
+            }
+            None => {
+                let mut changed = Vec::new();
+                for (c, v) in overlay {
+                    if values[*c] != *v {
+                        changed.push(*c);
+                        values[*c] = v.clone();
+                    }
+                }
+                changed.sort_unstable();
+                changed
+            }
+        }
+    }
+
+    /// UPDATEs the changed columns of a row, by its key as stored; a primary-key change
+    /// re-keys the object once the flush succeeds.
+    fn update_row(
+        &mut self,
+        sink: &mut Sink<'_>,
+        i: usize,
+        values: &[Value],
+        changed: &[usize],
+    ) -> Result<()> {
+        let obj = &self.entries[i].obj;
+        let meta = obj.meta();
+        let Some(key) = obj.state().key.clone() else {
+            return Ok(());
+        };
+        if changed.is_empty() {
+            return Ok(());
+        }
+        if changed.iter().any(|c| meta.primary_key.contains(c)) {
+            let new_key = primary_key_of(meta, values, "a primary-key column was set to NULL")?;
+            self.rekeyed.push((i, new_key));
+        }
+        let mut params: Vec<Value> = changed.iter().map(|&c| values[c].clone()).collect();
+        params.extend(key.to_values());
+        let sql = sql::update(meta, changed);
+        if sink.conn()?.execute(&sql, &params)? == 0 {
+            return Err(Error::ObjectDeleted {
+                table: meta.name,
+                key: key.to_string(),
+            });
+        }
+        Ok(())
     }
 
     /// A many-to-one that changed gives the object its target's key (or NULL).
@@ -338,4 +347,21 @@ impl Plan {
         }
         Ok(())
     }
+}
+
+/// The primary key in `values`; `why_null` explains a NULL part.
+fn primary_key_of(meta: &'static TableMeta, values: &[Value], why_null: &str) -> Result<Key> {
+    let pk: Vec<Value> = meta
+        .primary_key
+        .iter()
+        .map(|&c| values[c].clone())
+        .collect();
+    Key::from_values(&pk).ok_or_else(|| {
+        let col = meta.primary_key.iter().find(|&&c| values[c].is_null());
+        Error::Relationship {
+            table: meta.rust_name,
+            field: col.map_or("?", |&c| meta.columns[c].field),
+            message: why_null.to_owned(),
+        }
+    })
 }
