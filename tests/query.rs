@@ -185,3 +185,36 @@ fn reserved_words_are_quoted() -> orm::Result<()> {
     );
     Ok(())
 }
+
+#[derive(Table, Debug, Default)]
+pub struct Returning {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub current_date: String,
+    pub notnull: bool,
+}
+
+#[test]
+fn every_sqlite_keyword_is_quoted() -> orm::Result<()> {
+    let db = Db::new::<(Returning,)>();
+    let session = db.session();
+    let row = Returning {
+        current_date: "today".into(),
+        notnull: true,
+        ..Default::default()
+    }
+    .track();
+    session.add(&row)?;
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        ["INSERT INTO \"returning\" (\"current_date\", \"notnull\") VALUES (?, ?) ('today', 1)"]
+    );
+    row.write()?.current_date = "tomorrow".into();
+    session.commit()?;
+    assert_eq!(
+        db.table("SELECT \"current_date\", \"notnull\" FROM \"returning\""),
+        ["'tomorrow', 1"]
+    );
+    Ok(())
+}
