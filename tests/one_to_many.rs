@@ -155,6 +155,26 @@ impl World {
     }
 }
 
+/// After `a.heroes` was replaced by [a2, b1, solo]: the flush writes one UPDATE per hero that
+/// left or came, and the rows follow.
+fn flushes_replace_of_a_by_a2_b1_solo(w: &World) -> orm::Result<()> {
+    w.s.flush()?;
+    assert_eq!(
+        w.db.sql(),
+        [
+            update_team_id(None, 1),
+            update_team_id(Some(1), 3),
+            update_team_id(Some(1), 4)
+        ]
+    );
+    w.commit()?;
+    assert_eq!(
+        hero_rows(&w.db),
+        ["1, 'a1', NULL", "2, 'a2', 1", "3, 'b1', 1", "4, 'solo', 1"]
+    );
+    Ok(())
+}
+
 // ------------------------------------------------------------------ cascade and inserts
 
 #[test]
@@ -592,21 +612,7 @@ fn replace_updates_only_the_heroes_that_came_or_left() -> orm::Result<()> {
     assert_eq!(team_of(&w.b1)?, Some(w.a.clone()));
     assert_eq!(team_of(&w.solo)?, Some(w.a.clone()));
 
-    w.s.flush()?;
-    assert_eq!(
-        w.db.sql(),
-        [
-            update_team_id(None, 1),
-            update_team_id(Some(1), 3),
-            update_team_id(Some(1), 4)
-        ]
-    );
-    w.commit()?;
-    assert_eq!(
-        hero_rows(&w.db),
-        ["1, 'a1', NULL", "2, 'a2', 1", "3, 'b1', 1", "4, 'solo', 1"]
-    );
-    Ok(())
+    flushes_replace_of_a_by_a2_b1_solo(&w)
 }
 
 #[test]
@@ -628,21 +634,7 @@ fn replace_while_the_other_sides_are_not_loaded_is_applied_when_they_load() -> o
     drop(b);
     assert_eq!(w.db.sql(), [select_team(2), select_heroes_of_team(2)]);
 
-    w.s.flush()?;
-    assert_eq!(
-        w.db.sql(),
-        [
-            update_team_id(None, 1),
-            update_team_id(Some(1), 3),
-            update_team_id(Some(1), 4)
-        ]
-    );
-    w.commit()?;
-    assert_eq!(
-        hero_rows(&w.db),
-        ["1, 'a1', NULL", "2, 'a2', 1", "3, 'b1', 1", "4, 'solo', 1"]
-    );
-    Ok(())
+    flushes_replace_of_a_by_a2_b1_solo(&w)
 }
 
 #[test]

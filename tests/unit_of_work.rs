@@ -265,24 +265,12 @@ fn dropping_the_session_rolls_back() -> orm::Result<()> {
 fn a_failed_flush_leaves_database_and_session_as_they_were() -> orm::Result<()> {
     let db = Db::new::<(Unique,)>();
     let session = db.session();
-    let first = Unique {
-        code: "a".into(),
-        ..Default::default()
-    }
-    .track();
+    let first = unique("a");
     session.add(&first)?;
     session.commit()?;
 
-    let fine = Unique {
-        code: "b".into(),
-        ..Default::default()
-    }
-    .track();
-    let clash = Unique {
-        code: "a".into(),
-        ..Default::default()
-    }
-    .track();
+    let fine = unique("b");
+    let clash = unique("a");
     session.add(&fine)?;
     session.add(&clash)?;
     first.write()?.note = "changed".into();
@@ -305,6 +293,14 @@ fn a_failed_flush_leaves_database_and_session_as_they_were() -> orm::Result<()> 
         ["1, 'a', 'changed'", "2, 'b', ''", "3, 'c', ''"]
     );
     Ok(())
+}
+
+fn unique(code: &str) -> Tracked<Unique> {
+    Unique {
+        code: code.into(),
+        ..Default::default()
+    }
+    .track()
 }
 
 #[derive(Table, Debug, Default)]
@@ -548,18 +544,10 @@ fn a_flush_leaves_objects_outside_the_session_untouched() -> orm::Result<()> {
 fn a_failed_flush_keeps_what_earlier_flushes_of_the_transaction_wrote() -> orm::Result<()> {
     let db = Db::new::<(Unique,)>();
     let session = db.session();
-    let kept = Unique {
-        code: "a".into(),
-        ..Default::default()
-    }
-    .track();
+    let kept = unique("a");
     session.add(&kept)?;
     session.flush()?; // written, not committed
-    let clash = Unique {
-        code: "a".into(),
-        ..Default::default()
-    }
-    .track();
+    let clash = unique("a");
     session.add(&clash)?;
     let err = session.flush().unwrap_err();
     assert!(matches!(err, Error::Statement { .. }), "{err}");
@@ -577,11 +565,7 @@ fn a_failed_first_flush_rolls_back_the_transaction_and_the_session_goes_on() -> 
     db.raw("INSERT INTO uniq (code, note) VALUES ('a', '')");
     let session = db.session();
     let existing = session.get::<Unique>(1)?.expect("row 1");
-    let clash = Unique {
-        code: "a".into(),
-        ..Default::default()
-    }
-    .track();
+    let clash = unique("a");
     session.add(&clash)?;
     db.forget();
     assert!(session.flush().is_err());
