@@ -49,6 +49,7 @@ const SELECT_TEAM: &str =
     "SELECT team.id, team.name, team.headquarters FROM team WHERE team.id = ?";
 const TEAMS_OF_HERO: &str = "SELECT team.id, team.name, team.headquarters FROM team, heroteamlink WHERE ? = heroteamlink.hero_id AND team.id = heroteamlink.team_id";
 const HEROES_OF_TEAM: &str = "SELECT hero.id, hero.name, hero.secret_name, hero.age FROM hero, heroteamlink WHERE ? = heroteamlink.team_id AND hero.id = heroteamlink.hero_id";
+const LINK_EXISTS: &str = "SELECT heroteamlink.team_id, heroteamlink.hero_id FROM heroteamlink WHERE (heroteamlink.team_id, heroteamlink.hero_id) IN (VALUES (?, ?))";
 const INSERT_LINK: &str = "INSERT INTO heroteamlink (team_id, hero_id) VALUES (?, ?)";
 const DELETE_LINK: &str =
     "DELETE FROM heroteamlink WHERE heroteamlink.team_id = ? AND heroteamlink.hero_id = ?";
@@ -291,7 +292,11 @@ fn push_after_commit_is_remembered_by_the_expired_other_side() -> orm::Result<()
 
     // The pushing side reloads its row and loads its collection; the hero is not touched.
     z_force.read()?.heroes.push(&spider_boy)?;
-    assert_eq!(db.sql(), [by_id(SELECT_TEAM, 1), by_id(HEROES_OF_TEAM, 1)]);
+    assert_eq!(
+        db.sql(),
+        [by_id(SELECT_TEAM, 1)],
+        "the push loads no collection"
+    );
     assert!(spider_boy.is_expired());
 
     // Reading the hero reloads its row; the pending team survives that and shows up when
@@ -451,8 +456,10 @@ fn remove_then_readd_before_a_flush_runs_nothing() -> orm::Result<()> {
     assert!(z_force.read()?.heroes.remove(&deadpond)?);
     assert!(!deadpond.read()?.teams.is_loaded());
     deadpond.read()?.teams.push(&z_force)?;
+    assert!(db.sql().is_empty(), "the push loads no collection");
+    // Removed and re-added while unloaded: no change, so it keeps its stored place.
+    assert_eq!(team_names(&deadpond)?, ["Z-Force", "Preventers"]);
     assert_eq!(db.sql(), [by_id(TEAMS_OF_HERO, 1)]);
-    assert_eq!(team_names(&deadpond)?, ["Preventers", "Z-Force"]);
     assert_eq!(hero_names(&z_force)?, ["Deadpond"]);
     session.flush()?;
     assert!(db.sql().is_empty());
@@ -489,26 +496,20 @@ fn pushing_a_member_already_there_is_a_noop() -> orm::Result<()> {
     rusty_man.read()?.teams.push(&z_force)?;
     assert_eq!(team_names(&rusty_man)?, ["Preventers", "Z-Force"]);
     session.commit()?;
-    assert_eq!(
-        db.sql(),
-        [
-            by_id(SELECT_TEAM, 1),
-            by_id(HEROES_OF_TEAM, 1),
-            insert_link(1, 2)
-        ]
-    );
+    assert_eq!(db.sql(), [by_id(SELECT_TEAM, 1), insert_link(1, 2)]);
 
-    // After the commit the pushing side is unloaded: the push loads it, finds the member and
-    // does nothing; no duplicate row, no constraint error.
+    // After the commit the pushing side is unloaded: the push loads nothing; reading the
+    // collection finds the member, and the push turns out to be no change.
     assert!(!preventers.read()?.heroes.is_loaded());
     db.forget();
     preventers.read()?.heroes.push(&rusty_man)?;
-    assert_eq!(db.sql(), [by_id(HEROES_OF_TEAM, 2)]);
+    assert!(db.sql().is_empty());
     assert_eq!(preventers.read()?.heroes.len()?, 3);
-    // The other side was loaded just now too: pushing there is a no-op as well.
+    assert_eq!(db.sql(), [by_id(HEROES_OF_TEAM, 2)]);
+    // Both sides unloaded: the flush asks the link table once, finds the row, writes none.
     rusty_man.read()?.teams.push(&z_force)?;
     session.commit()?;
-    assert_eq!(db.sql(), [by_id(TEAMS_OF_HERO, 2)]);
+    assert_eq!(db.sql(), [format!("{LINK_EXISTS} (1, 2)")]);
     assert_eq!(db.table(LINKS), ["1, 1", "1, 2", "2, 1", "2, 2", "2, 3"]);
 
     // A member pushed to an unloaded side, then pushed again once that side loaded.
@@ -632,5 +633,131 @@ fn pushing_a_new_hero_built_with_the_team_adds_it_to_the_session() -> orm::Resul
         ]
     );
     assert_eq!(db.table(LINKS), ["1, 1", "1, 4", "2, 1", "2, 2", "2, 3"]);
+    Ok(())
+}
+
+/// Heroes and teams committed with no links, then a fresh session that has loaded them all.
+fn unlinked(
+    heroes: usize,
+    teams: usize,
+) -> orm::Result<(Db, Session, Vec<Tracked<Hero>>, Vec<Tracked<Team>>)> {
+    let db = Db::new::<Models>();
+    let session = db.session();
+    for i in 0..teams {
+        session.add(
+            &Team {
+                name: format!("team {i}"),
+                ..Default::default()
+            }
+            .track(),
+        )?;
+    }
+    for i in 0..heroes {
+        session.add(
+            &Hero {
+                name: format!("hero {i}"),
+                ..Default::default()
+            }
+            .track(),
+        )?;
+    }
+    session.commit()?;
+    let session = db.session();
+    let heroes = session.exec(select::<Hero>())?.all();
+    let teams = session.exec(select::<Team>())?.all();
+    db.forget();
+    Ok((db, session, heroes, teams))
+}
+
+#[test]
+fn pushing_onto_unloaded_collections_loads_nothing() -> orm::Result<()> {
+    let (db, session, heroes, teams) = unlinked(20, 5)?;
+    for hero in &heroes {
+        for team in &teams {
+            hero.read()?.teams.push(team)?;
+        }
+    }
+    assert!(
+        db.sql().is_empty(),
+        "no collection was loaded to append to it"
+    );
+    assert!(!heroes[0].read()?.teams.is_loaded());
+    session.commit()?;
+    let written = db.sql();
+    assert_eq!(
+        written.len(),
+        101,
+        "one existence check, one link INSERT per pair"
+    );
+    assert!(written[0].starts_with(&LINK_EXISTS[..LINK_EXISTS.len() - 1]));
+    assert!(written[1..].iter().all(|s| s.starts_with(INSERT_LINK)));
+    assert_eq!(db.table("SELECT count(*) FROM heroteamlink"), ["100"]);
+    // Both sides read back whole from the database.
+    assert_eq!(heroes[3].read()?.teams.len()?, 5);
+    assert_eq!(teams[2].read()?.heroes.len()?, 20);
+    Ok(())
+}
+
+#[test]
+fn a_pushed_member_is_merged_into_the_collection_when_it_loads() -> orm::Result<()> {
+    let (db, session, heroes, teams) = unlinked(2, 3)?;
+    heroes[0].read()?.teams.push(&teams[0])?;
+    session.commit()?;
+    // Expired by the commit: its row reloads, its collection is not loaded. Push one more,
+    // then read.
+    let hero = heroes[0].read()?;
+    db.forget();
+    hero.teams.push(&teams[1])?;
+    drop(hero);
+    assert!(db.sql().is_empty());
+    assert_eq!(
+        heroes[0].read()?.teams.to_vec()?,
+        [teams[0].clone(), teams[1].clone()]
+    );
+    assert_eq!(db.sql(), [format!("{TEAMS_OF_HERO} (1,)")]);
+    session.commit()?;
+    assert_eq!(db.sql(), [insert_link(2, 1)]);
+    Ok(())
+}
+
+#[test]
+fn pushing_a_stored_member_again_is_no_change_once_loaded() -> orm::Result<()> {
+    let (db, session, heroes, teams) = unlinked(1, 2)?;
+    heroes[0].read()?.teams.push(&teams[0])?;
+    session.commit()?;
+    // Not loaded: the push is recorded; reading the collection finds the stored link and
+    // the push turns out to be no change.
+    heroes[0].read()?.teams.push(&teams[0])?;
+    assert_eq!(heroes[0].read()?.teams.len()?, 1);
+    db.forget();
+    session.commit()?;
+    assert!(db.sql().is_empty(), "no link row written twice");
+    Ok(())
+}
+
+#[test]
+fn pushing_a_stored_member_unseen_writes_no_second_row() -> orm::Result<()> {
+    let (db, session, heroes, teams) = unlinked(1, 2)?;
+    heroes[0].read()?.teams.push(&teams[0])?;
+    session.commit()?;
+    let hero = heroes[0].read()?;
+    db.forget();
+    // Expired, unloaded on both sides: one existence check for the two pushed pairs.
+    hero.teams.push(&teams[0])?;
+    hero.teams.push(&teams[1])?;
+    drop(hero);
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            format!(
+                "{}, (?, ?)) (1, 1, 2, 1)",
+                &LINK_EXISTS[..LINK_EXISTS.len() - 1]
+            ),
+            insert_link(2, 1)
+        ]
+    );
+    assert_eq!(db.table(LINKS), ["1, 1", "2, 1"]);
+    assert_eq!(heroes[0].read()?.teams.to_vec()?, teams);
     Ok(())
 }

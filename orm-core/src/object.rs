@@ -183,6 +183,11 @@ impl<T> Tracked<T> {
     pub(crate) fn downgrade(&self) -> WeakTracked<T> {
         WeakTracked(Arc::downgrade(&self.0))
     }
+
+    /// The object's address: its identity, for hash sets.
+    pub(crate) fn addr(&self) -> usize {
+        Arc::as_ptr(&self.0) as *const () as usize
+    }
 }
 
 impl<T> PartialEq for Tracked<T> {

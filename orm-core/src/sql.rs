@@ -194,8 +194,37 @@ pub(crate) struct TableSql {
     pub delete_by_key: String,
     /// ` WHERE hero.id = ?` (shared by updates)
     pub where_key: String,
-    /// UPDATE statements already built, by the bit set of the columns they change.
-    pub updates: Mutex<FxHashMap<u64, Arc<str>>>,
+    /// Statements built for a set of columns (UPDATEs of changed columns, link-row INSERTs
+    /// and DELETEs), by their kind and the bit set of the columns.
+    built: Mutex<FxHashMap<(Shape, u64), Arc<str>>>,
+}
+
+/// The kinds of statement [`TableSql`] builds per set of columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Shape {
+    Update,
+    InsertColumns,
+    DeleteWhere,
+}
+
+impl TableSql {
+    /// The statement of `shape` for `cols`, built by `build` the first time (columns past the
+    /// 64th are not cached).
+    fn cached(&self, shape: Shape, cols: &[usize], build: impl FnOnce() -> String) -> Arc<str> {
+        let mask = cols
+            .iter()
+            .try_fold(0u64, |m, &i| (i < 64).then(|| m | (1 << i)));
+        let Some(mask) = mask else {
+            return build().into();
+        };
+        let lock = || self.built.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(text) = lock().get(&(shape, mask)) {
+            return Arc::clone(text);
+        }
+        let text: Arc<str> = build().into();
+        lock().insert((shape, mask), Arc::clone(&text));
+        text
+    }
 }
 
 impl TableSql {
@@ -241,7 +270,7 @@ impl TableSql {
             where_key,
             columns,
             table,
-            updates: Mutex::new(FxHashMap::default()),
+            built: Mutex::new(FxHashMap::default()),
         }
     }
 }
@@ -315,50 +344,59 @@ pub(crate) fn drop_table(meta: &TableMeta) -> String {
 /// increasing order), built once per table and set of columns.
 pub(crate) fn update(meta: &'static TableMeta, changed: &[usize]) -> Arc<str> {
     let sql = meta.sql();
-    let mask = changed
-        .iter()
-        .try_fold(0u64, |m, &i| (i < 64).then(|| m | (1 << i)));
-    if let Some(mask) = mask {
-        let cache = sql.updates.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(text) = cache.get(&mask) {
-            return Arc::clone(text);
+    sql.cached(Shape::Update, changed, || {
+        let mut out = format!("UPDATE {} SET ", sql.table);
+        for (n, &i) in changed.iter().enumerate() {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(out, "{}=?", quote_ident(meta.columns[i].name));
         }
-    }
-    let mut out = format!("UPDATE {} SET ", sql.table);
-    for (n, &i) in changed.iter().enumerate() {
-        if n > 0 {
-            out.push_str(", ");
-        }
-        let _ = write!(out, "{}=?", quote_ident(meta.columns[i].name));
-    }
-    out.push_str(&sql.where_key);
-    let text: Arc<str> = out.into();
-    if let Some(mask) = mask {
-        sql.updates
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(mask, Arc::clone(&text));
-    }
-    text
+        out.push_str(&sql.where_key);
+        out
+    })
 }
 
-/// `DELETE FROM <table> WHERE <table>.<c1> = ? AND ...` for the given columns.
-pub(crate) fn delete_where(meta: &'static TableMeta, cols: &[usize]) -> String {
+/// `DELETE FROM <table> WHERE <table>.<c1> = ? AND ...` for the given columns (in increasing
+/// order), built once per table and set of columns.
+pub(crate) fn delete_where(meta: &'static TableMeta, cols: &[usize]) -> Arc<str> {
     let sql = meta.sql();
-    format!("DELETE FROM {} WHERE {}", sql.table, equalities(meta, cols))
+    sql.cached(Shape::DeleteWhere, cols, || {
+        format!("DELETE FROM {} WHERE {}", sql.table, equalities(meta, cols))
+    })
 }
 
-/// `INSERT INTO <table> (<c1>, ...) VALUES (?, ...)` for the given columns.
-pub(crate) fn insert_columns(meta: &'static TableMeta, cols: &[usize]) -> String {
+/// `INSERT INTO <table> (<c1>, ...) VALUES (?, ...)` for the given columns (in increasing
+/// order), built once per table and set of columns.
+pub(crate) fn insert_columns(meta: &'static TableMeta, cols: &[usize]) -> Arc<str> {
+    let sql = meta.sql();
+    sql.cached(Shape::InsertColumns, cols, || {
+        let names: Vec<String> = cols
+            .iter()
+            .map(|&i| quote_ident(meta.columns[i].name))
+            .collect();
+        let marks = vec!["?"; cols.len()].join(", ");
+        format!(
+            "INSERT INTO {} ({}) VALUES ({marks})",
+            sql.table,
+            names.join(", ")
+        )
+    })
+}
+
+/// `SELECT c1, c2 FROM link WHERE (c1, c2) IN (VALUES (?, ?), ...)` for `rows` rows: which
+/// of these link rows exist.
+pub(crate) fn select_link_rows(link: &'static TableMeta, cols: &[usize], rows: usize) -> String {
     let names: Vec<String> = cols
         .iter()
-        .map(|&i| quote_ident(meta.columns[i].name))
+        .map(|&i| format!("{}.{}", link.sql().table, quote_ident(link.columns[i].name)))
         .collect();
-    let marks = vec!["?"; cols.len()].join(", ");
+    let one = format!("({})", vec!["?"; cols.len()].join(", "));
     format!(
-        "INSERT INTO {} ({}) VALUES ({marks})",
-        meta.sql().table,
-        names.join(", ")
+        "SELECT {0} FROM {1} WHERE ({0}) IN (VALUES {2})",
+        names.join(", "),
+        link.sql().table,
+        vec![one; rows].join(", ")
     )
 }
 

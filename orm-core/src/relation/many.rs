@@ -5,12 +5,14 @@ use std::any::Any;
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
+use rustc_hash::FxHashSet;
+
 use super::{
     back_cell, bind_cell, downcast_cell, lock, same_cell, Binding, CellRef, ErasedRelation,
     History, Reassignment, RelationField,
 };
 use crate::error::{Error, Result};
-use crate::object::{typed, ErasedObj, ObjRef, Tracked, WeakTracked};
+use crate::object::{addr, typed, ErasedObj, ObjRef, Tracked, WeakTracked};
 use crate::session;
 use crate::table::Table;
 use crate::value::Key;
@@ -92,19 +94,37 @@ impl<T: Table> Many<T> {
     /// Adds `item` at the end (a no-op if it is already a member), and points its other side
     /// here. In a session, `item` joins it (save-update cascade), member already or not.
     ///
+    /// A collection that is not loaded is not loaded for this (no SELECT): the new member is
+    /// recorded, written at the next flush, and merged in when the collection is read. So
+    /// membership is not checked against the database then: pushing an object that a
+    /// many-to-many already links here makes the flush fail with an error saying so (read
+    /// the collection first, e.g. with [`contains`](Self::contains), when unsure).
+    ///
     /// # Errors
-    /// When the collection must be loaded and cannot be.
+    /// [`Error::Detached`] when the collection is not loaded and its owner is in no session;
+    /// [`Error::OtherSession`] when `item` belongs to another session.
     pub fn push(&self, item: &Tracked<T>) -> Result<()> {
-        self.cell.ensure_loaded()?;
         self.cell.check_cascade(item)?;
-        let member = {
+        let member = loop {
             let mut state = lock(&self.cell.state);
-            let member = state.items.contains(item);
-            if !member {
-                state.items.push(item.clone());
-                state.record_add(item);
+            if state.loaded {
+                let member = state.items.contains(item);
+                if !member {
+                    state.items.push(item.clone());
+                    state.record_add(item);
+                }
+                break member;
             }
-            member
+            if state.released.is_none() && self.cell.owner_in_session() {
+                let member = state.added.contains(item);
+                if !member {
+                    state.record_add(item);
+                }
+                break member;
+            }
+            // Its owner's session let go of it: load (which says why it cannot).
+            drop(state);
+            self.cell.ensure_loaded()?;
         };
         if member {
             // A member that came in through its other side (`One::to(&team)` on a new link)
@@ -292,22 +312,41 @@ impl<T: Table> ManyCell<T> {
             .into_iter()
             .filter(|i| !back_cell(&i.erased(), back).is_some_and(|c| c.moved_away_from(&owner)))
             .collect();
+        let mut no_change = Vec::new();
         let mut state = lock(&self.state);
         if !state.loaded {
+            // Members recorded while unloaded that the database already has were no change,
+            // here and on their side.
+            let stored: FxHashSet<usize> = fetched.iter().map(Tracked::addr).collect();
+            let (known, added): (Vec<_>, Vec<_>) = std::mem::take(&mut state.added)
+                .into_iter()
+                .partition(|a| stored.contains(&a.addr()));
+            state.added = added;
+            no_change = known;
             let mut items: Vec<Tracked<T>> = fetched
                 .into_iter()
                 .filter(|i| !state.removed.contains(i))
                 .collect();
-            for a in &state.added {
-                if !items.contains(a) {
-                    items.push(a.clone());
-                }
-            }
+            items.extend(state.added.iter().cloned());
             state.items = items;
             state.loaded = true;
             state.released = None;
         }
+        drop(state);
+        for item in no_change {
+            if let Some(cell) = back_cell(&item.erased(), back) {
+                cell.forget_added(&owner);
+            }
+        }
         Ok(())
+    }
+
+    /// Whether the owner is alive and in a session (so this collection can still load).
+    fn owner_in_session(&self) -> bool {
+        self.binding
+            .get()
+            .and_then(Binding::owner)
+            .is_some_and(|o| session::require_session(&o).is_ok())
     }
 
     /// Checked before a change: `item` could join the owner's session.
@@ -464,6 +503,13 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
         self.register_owner();
     }
 
+    fn forget_added(&self, item: &ObjRef) {
+        let mut state = lock(&self.state);
+        if let Some(i) = state.added.iter().position(|a| a.addr() == addr(item)) {
+            state.added.remove(i);
+        }
+    }
+
     fn reachable(&self) -> Vec<ObjRef> {
         let state = lock(&self.state);
         let mut out: Vec<ObjRef> = state.items.iter().map(Tracked::erased).collect();
@@ -485,6 +531,7 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
             added: state.added.iter().map(Tracked::erased).collect(),
             removed: state.removed.iter().map(Tracked::erased).collect(),
             target: None,
+            loaded: state.loaded,
         }
     }
 

@@ -55,6 +55,9 @@ pub(crate) struct History {
     pub removed: Vec<ObjRef>,
     /// For a `One`: `Some(new target)` when it was set since the last flush.
     pub target: Option<Option<ObjRef>>,
+    /// For a `Many`: whether it is loaded. Members added to a collection that is not loaded
+    /// were not checked against the database (they may be stored already).
+    pub loaded: bool,
 }
 
 /// A relationship field's shared cell, as generated code passes it around.
@@ -80,6 +83,11 @@ pub(crate) trait ErasedRelation: Send + Sync + 'static {
     fn backref_add(&self, item: &ObjRef);
     /// The other side removed `item` from here.
     fn backref_remove(&self, item: &ObjRef);
+    /// The other side found `item` already stored when it loaded: a pending add of it here
+    /// was no change after all.
+    fn forget_added(&self, item: &ObjRef) {
+        let _ = item;
+    }
     /// The members the save-update cascade follows (loaded or pending; nothing is loaded).
     fn reachable(&self) -> Vec<ObjRef>;
     /// Changes since the last flush.

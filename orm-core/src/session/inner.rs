@@ -67,9 +67,14 @@ impl SessionCore {
         Ok(())
     }
 
-    /// Adds `root` and everything reachable from it, depth first, in the order reached.
+    /// Adds `root` and everything reachable from it, depth first, in the order reached. Like
+    /// SQLAlchemy's cascade (`halt_on=session._contains_state`), the walk does not go past an
+    /// object that is already in this session: its own links were followed when it joined,
+    /// and later changes to them cascade as they are made. Without that, each new object
+    /// linked into a large loaded graph would walk the whole graph again (quadratic).
     pub(crate) fn cascade_add(&mut self, root: ObjRef) -> Result<()> {
         let mut seen: FxHashSet<usize> = FxHashSet::default();
+        let root_addr = addr(&root);
         let mut stack = vec![root];
         while let Some(obj) = stack.pop() {
             if !seen.insert(addr(&obj)) {
@@ -81,6 +86,9 @@ impl SessionCore {
                     .session
                     .upgrade()
                     .is_some_and(|s| std::ptr::eq(Arc::as_ptr(&s), self.me.as_ptr()));
+                if mine && addr(&obj) != root_addr && state.status != Status::Transient {
+                    continue;
+                }
                 match state.status {
                     Status::Transient => {
                         state.status = Status::Pending;

@@ -156,13 +156,25 @@ pub(crate) fn check_cascade(owner: &ObjRef, target: &ObjRef) -> Result<()> {
     }
 }
 
-/// Save-update cascade along a relationship change: `target` joins `owner`'s session.
+/// Save-update cascade along a relationship change: `target` joins `owner`'s session, with
+/// what it links to. Nothing to do (and no session lock taken) when it is already there.
 pub(crate) fn cascade(owner: &ObjRef, target: &ObjRef) -> Result<()> {
-    let session = owner.state().session.upgrade();
-    if let Some(s) = session {
-        s.lock().cascade_add(target.clone())?;
+    let Some(session) = owner.state().session.upgrade() else {
+        return Ok(());
+    };
+    let already_there = {
+        let state = target.state();
+        state.status != Status::Transient
+            && state
+                .session
+                .upgrade()
+                .is_some_and(|s| Arc::ptr_eq(&s, &session))
+    };
+    if already_there {
+        return Ok(());
     }
-    Ok(())
+    let mut core = session.lock();
+    core.cascade_add(target.clone())
 }
 
 /// The object with `key` in `owner`'s session, if it is loaded (never runs SQL).

@@ -22,6 +22,7 @@ use crate::schema::TableMeta;
 use crate::session::{open_conn, SessionCore};
 use crate::value::{Key, Value};
 
+mod links;
 mod order;
 mod orphans;
 mod write;

@@ -1,8 +1,6 @@
 //! Running the plan: each row's INSERT or changed-column UPDATE with its foreign keys filled
 //! in, link-table rows, and deletes.
 
-use rustc_hash::FxHashSet;
-
 use super::{values_with, Plan, Sink};
 use crate::error::{Error, Result};
 use crate::object::{addr, ObjRef, Status};
@@ -279,71 +277,6 @@ impl Plan {
                 }
                 self.ensure_saved(&child);
             }
-        }
-        Ok(())
-    }
-
-    /// Link-table rows of many-to-many relationships: deletes, then inserts, each once even
-    /// when both sides recorded the change.
-    pub(super) fn write_links(&mut self, sink: &mut Sink<'_>) -> Result<()> {
-        let mut inserts: Vec<(&'static TableMeta, Vec<usize>, Vec<Value>)> = Vec::new();
-        let mut deletes: Vec<(&'static TableMeta, Vec<usize>, Vec<Value>)> = Vec::new();
-        let mut seen: FxHashSet<(usize, bool, Key)> = FxHashSet::default();
-        for e in &self.entries {
-            let meta = e.obj.meta();
-            let owner_deleted = self.removed_objects.contains(&addr(&e.obj));
-            for (r, rel) in meta.relations.iter().enumerate() {
-                if rel.kind != RelationKind::ManyToMany {
-                    continue;
-                }
-                let Resolved::ManyToMany {
-                    link,
-                    to_owner,
-                    to_target,
-                } = meta.resolved(r)?
-                else {
-                    continue;
-                };
-                let h = &e.history[r];
-                let mut gone: Vec<ObjRef> = h.removed.clone();
-                let mut came: Vec<ObjRef> = h.added.clone();
-                if owner_deleted {
-                    gone.extend(e.obj.relations()[r].reachable());
-                    came.clear();
-                }
-                for (targets, insert) in [(gone, false), (came, true)] {
-                    for t in targets {
-                        if insert && self.removed_objects.contains(&addr(&t)) {
-                            continue;
-                        }
-                        let mut row: Vec<(usize, Value)> = Vec::new();
-                        let owner_cols: Vec<usize> = to_owner.iter().map(|p| p.1).collect();
-                        let target_cols: Vec<usize> = to_target.iter().map(|p| p.1).collect();
-                        let ov = self.referenced_values(&e.obj, &owner_cols, meta, r)?;
-                        let tv = self.referenced_values(&t, &target_cols, meta, r)?;
-                        row.extend(to_owner.iter().map(|p| p.0).zip(ov));
-                        row.extend(to_target.iter().map(|p| p.0).zip(tv));
-                        row.sort_by_key(|(c, _)| *c);
-                        let cols: Vec<usize> = row.iter().map(|(c, _)| *c).collect();
-                        let vals: Vec<Value> = row.into_iter().map(|(_, v)| v).collect();
-                        let Some(k) = Key::from_values(&vals) else {
-                            continue;
-                        };
-                        if seen.insert((link.id(), insert, k)) {
-                            let list = if insert { &mut inserts } else { &mut deletes };
-                            list.push((link, cols, vals));
-                        }
-                    }
-                }
-            }
-        }
-        for (link, cols, vals) in deletes {
-            sink.conn()?
-                .execute(&sql::delete_where(link, &cols), &vals)?;
-        }
-        for (link, cols, vals) in inserts {
-            sink.conn()?
-                .execute(&sql::insert_columns(link, &cols), &vals)?;
         }
         Ok(())
     }
