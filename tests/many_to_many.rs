@@ -636,11 +636,11 @@ fn pushing_a_new_hero_built_with_the_team_adds_it_to_the_session() -> orm::Resul
     Ok(())
 }
 
+/// A database, a session, and the heroes and teams it loaded.
+type Loaded = (Db, Session, Vec<Tracked<Hero>>, Vec<Tracked<Team>>);
+
 /// Heroes and teams committed with no links, then a fresh session that has loaded them all.
-fn unlinked(
-    heroes: usize,
-    teams: usize,
-) -> orm::Result<(Db, Session, Vec<Tracked<Hero>>, Vec<Tracked<Team>>)> {
+fn unlinked(heroes: usize, teams: usize) -> orm::Result<Loaded> {
     let db = Db::new::<Models>();
     let session = db.session();
     for i in 0..teams {
