@@ -109,6 +109,15 @@ pub enum Error {
         /// How many values were given.
         got: usize,
     },
+    /// SQLite rolled the session's transaction back by itself when a statement failed (disk
+    /// full, an I/O error, `RAISE(ROLLBACK)` in a trigger). The session was rolled back with
+    /// it, as [`Session::rollback`](crate::Session::rollback) does: what earlier flushes of
+    /// that transaction wrote is gone, and their new objects are transient again.
+    #[error("the database rolled the transaction back: {source}; the session was rolled back with it (new objects of the transaction are transient again, loaded ones expired)")]
+    RolledBack {
+        /// The failure that made SQLite roll back.
+        source: Box<Error>,
+    },
     /// Another object of the session already stands for this row.
     #[error("another {table} object with key ({key}) is already in this session; use that one (session.get) instead of adding this one")]
     DuplicateIdentity {

@@ -144,7 +144,24 @@ impl SessionCore {
     }
 
     pub(super) fn flush(&mut self) -> Result<()> {
-        crate::unit_of_work::flush(self)
+        let result = crate::unit_of_work::flush(self);
+        self.settle(result)
+    }
+
+    /// Passes a result on; when it is a failure after which SQLite ended the transaction by
+    /// itself, the session rolls back too (so its idea of the transaction stays true) and
+    /// says so with [`Error::RolledBack`].
+    pub(crate) fn settle<R>(&mut self, result: Result<R>) -> Result<R> {
+        let Err(e) = result else {
+            return result;
+        };
+        if !self.conn.as_mut().is_some_and(Conn::take_ended_by_sqlite) {
+            return Err(e);
+        }
+        let _ = self.rollback(true);
+        Err(Error::RolledBack {
+            source: Box::new(e),
+        })
     }
 
     /// Rolls back the transaction and the session's lists; `expire_all`: expire every object.
@@ -199,6 +216,11 @@ impl SessionCore {
         text: &str,
         params: &[Value],
     ) -> Result<Vec<Tracked<T>>> {
+        let result = self.fetch_rows::<T>(text, params);
+        self.settle(result)
+    }
+
+    fn fetch_rows<T: Table>(&mut self, text: &str, params: &[Value]) -> Result<Vec<Tracked<T>>> {
         let meta = T::meta();
         let me = self.me.clone();
         let mut found: Vec<(ObjRef, bool)> = Vec::new();
@@ -249,6 +271,11 @@ impl SessionCore {
     /// Reloads an object's row (an expired object's first access, or `refresh`, which expires
     /// its relationships first).
     pub(crate) fn refresh_obj(&mut self, obj: &ObjRef) -> Result<()> {
+        let result = self.reload_row(obj);
+        self.settle(result)
+    }
+
+    fn reload_row(&mut self, obj: &ObjRef) -> Result<()> {
         let meta = obj.meta();
         let Some(key) = obj.state().key.clone() else {
             return Err(Error::Detached {
@@ -282,7 +309,7 @@ impl SessionCore {
 }
 
 /// The session's connection, taken from the pool and put in a transaction on first use.
-pub(crate) fn open_conn<'a>(slot: &'a mut Option<Conn>, engine: &Engine) -> Result<&'a mut Conn> {
+fn open_conn<'a>(slot: &'a mut Option<Conn>, engine: &Engine) -> Result<&'a mut Conn> {
     let conn = match slot {
         Some(c) => c,
         None => slot.insert(engine.connection()?),

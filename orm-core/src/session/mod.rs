@@ -25,7 +25,6 @@ mod inner;
 mod load;
 mod rows;
 
-pub(crate) use inner::open_conn;
 pub(crate) use load::{
     cascade, check_cascade, ensure_fresh, foreign_key_of, load_many, load_one, lookup,
     referenced_key, register_modified, reload, require_session, set_one_keys,
@@ -272,7 +271,8 @@ impl Session {
         let mut core = self.shared.lock();
         core.flush()?;
         if let Some(conn) = core.conn.as_mut() {
-            conn.commit()?;
+            let committed = conn.commit();
+            core.settle(committed)?;
         }
         core.wrote_in_tx = false;
         core.inserted_in_tx.clear();

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::object::{addr, ObjRef, Status};
 use crate::relation::History;
 use crate::schema::TableMeta;
-use crate::session::{open_conn, SessionCore};
+use crate::session::SessionCore;
 use crate::value::{Key, Value};
 
 mod links;
@@ -40,15 +40,19 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    fn conn(&mut self) -> Result<&Conn> {
+    fn conn(&mut self) -> Result<&mut Conn> {
         if !self.started {
-            let conn = open_conn(self.slot, self.engine)?;
+            let conn = match self.slot {
+                Some(c) => c,
+                None => self.slot.insert(self.engine.connection()?),
+            };
+            conn.begin_write()?;
             if self.savepoint {
                 conn.savepoint("begin")?;
             }
             self.started = true;
         }
-        Ok(self.slot.as_ref().expect("connection opened"))
+        Ok(self.slot.as_mut().expect("connection opened"))
     }
 
     fn finish(&mut self, ok: bool) -> Result<()> {

@@ -1,0 +1,165 @@
+//! The session's idea of its transaction matches SQLite's: a transaction SQLite rolls back by
+//! itself is a rollback of the session too, and a session that read first and writes later
+//! waits for the write lock like any writer instead of failing at once.
+
+mod common;
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::Duration;
+
+use common::one_to_many::{hero, Hero, Team};
+use common::Db;
+use orm::prelude::*;
+use orm::{Error, Status};
+
+/// A trigger that makes SQLite roll the whole transaction back when a hero named `boom` is
+/// inserted (as a full disk or some I/O errors would).
+const BOOM: &str = "CREATE TRIGGER boom BEFORE INSERT ON hero WHEN NEW.name = 'boom'
+    BEGIN SELECT RAISE(ROLLBACK, 'boom refused'); END;";
+
+#[test]
+fn a_rollback_by_sqlite_is_a_rollback_of_the_session() -> orm::Result<()> {
+    let db = Db::new::<(Team, Hero)>();
+    db.raw(BOOM);
+    let session = db.session();
+    let first = hero("first");
+    session.add(&first)?;
+    session.flush()?;
+    assert_eq!(first.key(), Some(1.into()));
+    assert_eq!(first.status(), Status::Persistent);
+
+    let boom = hero("boom");
+    session.add(&boom)?;
+    let err = session.commit().expect_err("the trigger rolls back");
+    assert!(matches!(err, Error::RolledBack { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("boom refused"), "{message}");
+    assert!(
+        message.contains("the session was rolled back with it"),
+        "{message}"
+    );
+
+    // The session rolled back as SQLite did: the first hero's row is gone, so it is new again.
+    assert_eq!(first.status(), Status::Transient);
+    assert_eq!(first.key(), None);
+    assert_eq!(boom.status(), Status::Transient);
+    assert!(db.table("SELECT name FROM hero").is_empty());
+    session.rollback()?; // nothing left to roll back: not an error
+
+    // The session goes on: the first hero is written once, with a fresh transaction.
+    first.write()?.id = None;
+    session.add(&first)?;
+    db.forget();
+    session.commit()?;
+    assert_eq!(
+        db.all_sql(),
+        [
+            "BEGIN (implicit)",
+            "INSERT INTO hero (name, secret_name, age, team_id) VALUES (?, ?, ?, ?) ('first', 'secret first', NULL, NULL)",
+            "COMMIT",
+        ]
+    );
+    assert_eq!(db.table("SELECT id, name FROM hero"), ["1, 'first'"]);
+    assert_eq!(first.status(), Status::Persistent);
+    Ok(())
+}
+
+#[test]
+fn a_failed_flush_that_sqlite_survived_keeps_the_transaction() -> orm::Result<()> {
+    // The contrast: a constraint error leaves SQLite's transaction open, so only the failed
+    // flush is undone and what an earlier flush wrote stays.
+    let db = Db::new::<(Team, Hero)>();
+    let session = db.session();
+    let first = hero("first");
+    session.add(&first)?;
+    session.flush()?;
+    let clash = hero("clash");
+    clash.write()?.id = Some(1);
+    session.add(&clash)?;
+    let err = session.flush().expect_err("primary key taken");
+    assert!(matches!(err, Error::Statement { .. }), "{err:?}");
+    assert_eq!(first.status(), Status::Persistent);
+    assert_eq!(clash.status(), Status::Pending);
+    session.delete(&clash)?;
+    session.commit()?;
+    assert_eq!(db.table("SELECT id, name FROM hero"), ["1, 'first'"]);
+    Ok(())
+}
+
+#[test]
+fn a_session_that_read_first_waits_for_another_writer() -> orm::Result<()> {
+    let db = Db::new::<(Team, Hero)>();
+    let setup = db.session();
+    setup.add(&hero("reader's"))?;
+    setup.commit()?;
+
+    // The reader opens its (deferred) transaction with a read.
+    let reader = db.session();
+    let mine = reader.get::<Hero>(1)?.expect("row");
+    assert_eq!(mine.read()?.name, "reader's");
+
+    // Another session takes the write lock, and commits a little later on its own thread.
+    let writer = db.session();
+    writer.add(&hero("writer's"))?;
+    writer.flush()?;
+    let committed = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(300));
+        writer.commit()
+    });
+
+    // The reader's first write waits for the lock (it would fail at once with "database is
+    // locked" if its read transaction tried to upgrade), then succeeds.
+    mine.write()?.age = Some(7);
+    reader.commit()?;
+    committed.join().expect("writer thread")?;
+    assert_eq!(
+        db.table("SELECT name, age FROM hero ORDER BY id"),
+        ["'reader's', 7", "'writer's', NULL"]
+    );
+    Ok(())
+}
+
+#[test]
+fn concurrent_writers_on_one_file_all_commit() -> orm::Result<()> {
+    const THREADS: usize = 8;
+    const ROUNDS: i64 = 40;
+    let db = Db::new::<(Team, Hero)>();
+    let setup = db.session();
+    for t in 0..THREADS {
+        setup.add(&hero(&format!("counter {t}")))?;
+    }
+    setup.commit()?;
+    let start = Arc::new(Barrier::new(THREADS));
+    let workers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let engine = db.engine.clone();
+            let start = Arc::clone(&start);
+            thread::spawn(move || -> orm::Result<()> {
+                start.wait();
+                let key = i64::try_from(t).expect("small") + 1;
+                for round in 0..ROUNDS {
+                    let session = Session::new(&engine);
+                    // Read first (a deferred transaction), then write: a counter of this
+                    // thread's own and a new row.
+                    let counter = session.get::<Hero>(key)?.expect("counter row");
+                    let next = counter.read()?.age.unwrap_or(0) + 1;
+                    counter.write()?.age = Some(next);
+                    session.add(&hero(&format!("t{t} r{round}")))?;
+                    session.commit()?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("worker thread")?;
+    }
+    let counters = db.table("SELECT age FROM hero WHERE name LIKE 'counter %' ORDER BY id");
+    assert_eq!(counters, vec![ROUNDS.to_string(); THREADS]);
+    assert_eq!(
+        db.table("SELECT count(*) FROM hero WHERE name LIKE 't% r%'"),
+        [(THREADS as i64 * ROUNDS).to_string()]
+    );
+    Ok(())
+}
