@@ -73,10 +73,26 @@ impl Parts {
 
 /// A `SELECT` of whole rows of `T`; run it with `Session::exec` (or `count`, `exists`,
 /// `first`).
-#[derive(Debug, Clone)]
 pub struct Select<T> {
     pub(crate) parts: Parts,
     _marker: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Select<T> {
+    fn clone(&self) -> Self {
+        Select {
+            parts: self.parts.clone(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Select<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Select")
+            .field("parts", &self.parts)
+            .finish()
+    }
 }
 
 /// Starts a `SELECT` of rows of `T`, like SQLModel's `select(Hero)`.
@@ -89,11 +105,28 @@ pub fn select<T: Table>() -> Select<T> {
 
 /// A `SELECT` of values (columns, aggregates) from `T` and the tables joined to it; made by
 /// [`Select::columns`], run with `Session::values`.
-#[derive(Debug, Clone)]
 pub struct SelectValues<T, S> {
     pub(crate) parts: Parts,
     pub(crate) items: S,
     _marker: PhantomData<fn() -> T>,
+}
+
+impl<T, S: Clone> Clone for SelectValues<T, S> {
+    fn clone(&self) -> Self {
+        SelectValues {
+            parts: self.parts.clone(),
+            items: self.items.clone(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T, S> std::fmt::Debug for SelectValues<T, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SelectValues")
+            .field("parts", &self.parts)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The builder methods shared by [`Select`] and [`SelectValues`].

@@ -431,6 +431,9 @@ pub(crate) fn count(parts: &Parts, params: &mut Vec<Value>) -> Result<String> {
     if parts.distinct || parts.limit.is_some() || parts.offset.is_some() || fan {
         let mut inner = parts.clone();
         inner.distinct |= fan;
+        if inner.limit.is_none() && inner.offset.is_none() {
+            inner.order.clear();
+        }
         let sub = select(&inner, Head::Entity, params)?;
         return Ok(format!("SELECT count(*) FROM ({sub}) AS anon_1"));
     }
