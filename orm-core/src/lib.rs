@@ -22,8 +22,8 @@ pub use error::{Error, Result};
 pub use object::{ReadGuard, Status, Tracked, WriteGuard};
 pub use query::func;
 pub use query::{
-    select, Aggregate, Column, Expr, Operand, Order, Relation, Scalar, Select, SelectItem,
-    SelectValues, Selectable, Selection, SortKey, SortTerm, Text, ValuesRow,
+    select, Aggregate, Column, Expr, Nullable, Operand, Order, Relation, Scalar, Select,
+    SelectItem, SelectValues, Selectable, Selection, SortKey, SortTerm, Text, ValuesRow,
 };
 pub use relation::{Many, One};
 pub use schema::{ColumnDef, ForeignKeyDef, RelationDef, RelationKind, TableMeta, Tables};

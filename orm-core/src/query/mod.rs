@@ -24,7 +24,7 @@ pub use expr::{Expr, Order, SortKey, SortTerm};
 pub use func::{Aggregate, Scalar};
 pub use relation::Relation;
 pub(crate) use values::agg_name;
-pub use values::{SelectItem, Selectable, Selection, ValuesRow};
+pub use values::{Nullable, SelectItem, Selectable, Selection, ValuesRow};
 
 /// One `JOIN` along a relationship.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ use super::Column;
 use crate::error::{Error, Result};
 use crate::schema::TableMeta;
 use crate::table::Table;
-use crate::value::{ConvertError, SqlType};
+use crate::value::{ConvertError, NotNull, SqlType};
 
 /// One selected item, type-erased (what [`Selectable`] produces).
 #[doc(hidden)]
@@ -132,3 +132,38 @@ selection!(0 A, 1 B, 2 C, 3 D, 4 E);
 selection!(0 A, 1 B, 2 C, 3 D, 4 E, 5 F);
 selection!(0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G);
 selection!(0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H);
+
+/// A non-`Option` column selected as an `Option`, for a column of a table reached by an
+/// outer join, where rows without a related row hold `NULL`: made by
+/// [`Column::nullable`](super::Column::nullable).
+pub struct Nullable<T, V>(Column<T, V>);
+
+impl<T, V> Clone for Nullable<T, V> {
+    fn clone(&self) -> Self {
+        Nullable(self.0)
+    }
+}
+
+impl<T, V> std::fmt::Debug for Nullable<T, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Nullable({:?})", self.0)
+    }
+}
+
+impl<T: Table, V: NotNull> Column<T, V> {
+    /// Selects this column as `Option<V>`: `None` for `NULL`, as a column of an outer-joined
+    /// table holds in rows without a related row.
+    pub fn nullable(self) -> Nullable<T, V> {
+        Nullable(self)
+    }
+}
+
+impl<T: Table, V: NotNull> Selectable for Nullable<T, V> {
+    type Output = Option<V>;
+    fn select_item(&self) -> SelectItem {
+        self.0.select_item()
+    }
+    fn decode(raw: ValueRef<'_>) -> Result<Option<V>, ConvertError> {
+        Option::<V>::from_sql(raw)
+    }
+}
