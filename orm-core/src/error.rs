@@ -126,6 +126,22 @@ pub enum Error {
         /// The key, printed.
         key: String,
     },
+    /// A query names a table it does not reach (a condition, sort key or join on a table
+    /// that is neither the selected one nor joined to it). Found before any SQL runs.
+    #[error("the query names table `{table}`, which it does not reach (it reaches: {reached}); join it first with .join(...)")]
+    TableNotInQuery {
+        /// The table named.
+        table: &'static str,
+        /// The tables the query reaches, comma-separated.
+        reached: String,
+    },
+    /// A query cannot be built as asked (a table joined twice, an object without a key
+    /// compared with a relationship, ...). Found before any SQL runs.
+    #[error("invalid query: {message}")]
+    Query {
+        /// What is wrong and what to do.
+        message: String,
+    },
 }
 
 impl Error {

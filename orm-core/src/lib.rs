@@ -20,7 +20,11 @@ mod value;
 pub use engine::{Captured, Engine, Recorded, Statement};
 pub use error::{Error, Result};
 pub use object::{ReadGuard, Status, Tracked, WriteGuard};
-pub use query::{select, Column, Expr, Operand, Order, Select};
+pub use query::func;
+pub use query::{
+    select, Aggregate, Column, Expr, Nullable, Operand, Order, Relation, Scalar, Select,
+    SelectItem, SelectValues, Selectable, Selection, SortKey, SortTerm, Text, ValuesRow,
+};
 pub use relation::{Many, One};
 pub use schema::{ColumnDef, ForeignKeyDef, RelationDef, RelationKind, TableMeta, Tables};
 pub use session::{Rows, Session};

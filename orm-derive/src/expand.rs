@@ -1,5 +1,5 @@
 //! Code generation: the `orm::Table` implementation (metadata and glue), typed column
-//! handles (`Hero::name`), an optional `Default`, and `const` assertions for cross-struct
+//! handles (`Hero::name`) and relationship handles (`Hero::team`), an optional `Default`, and `const` assertions for cross-struct
 //! rules. Generated code uses fully qualified paths and lives in `const _: () = { ... };`.
 
 use proc_macro2::TokenStream;
@@ -72,6 +72,16 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
         quote! {
             #[doc = #doc]
             #vis const #f: ::orm::Column<#ident, #ty> = #handle;
+        }
+    });
+    let relation_handles = model.relations.iter().enumerate().map(|(i, r)| {
+        let f = r.ident;
+        let target = r.target;
+        let vis = field_vis(model, f);
+        let doc = format!("The `{f}` relationship, for joins and `any` / `has` in queries.");
+        quote! {
+            #[doc = #doc]
+            #vis const #f: ::orm::Relation<#ident, #target> = ::orm::Relation::new(#i);
         }
     });
     let checks = model.relations.iter().map(|r| relation_checks(model, r));
@@ -152,12 +162,25 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
             #[automatically_derived]
             impl #ident {
                 #(#handles)*
+                #(#relation_handles)*
             }
 
             #default_impl
 
             #(#checks)*
         };
+    }
+}
+
+/// The visibility of field `ident` of the struct (a relationship handle takes its field's).
+fn field_vis(model: &Model<'_>, ident: &syn::Ident) -> syn::Visibility {
+    match &model.input.data {
+        syn::Data::Struct(s) => s
+            .fields
+            .iter()
+            .find(|f| f.ident.as_ref() == Some(ident))
+            .map_or(syn::Visibility::Inherited, |f| f.vis.clone()),
+        _ => syn::Visibility::Inherited,
     }
 }
 

@@ -17,12 +17,12 @@ use crate::identity::IdentityMap;
 use crate::object::{addr, typed, ObjRef, Status, Tracked};
 use crate::query::Select;
 use crate::schema::RelationKind;
-use crate::sql;
 use crate::table::Table;
 use crate::value::Key;
 
 mod inner;
 mod load;
+mod queries;
 mod rows;
 
 pub(crate) use load::{
@@ -179,28 +179,14 @@ impl Session {
     }
 
     /// Runs a `select` (flushing pending changes first) and returns its rows as tracked
-    /// objects; a row already in the identity map comes back as that same object.
+    /// objects; a row already in the identity map comes back as that same object, and a
+    /// join that repeats a row gives its object once.
     ///
     /// # Errors
-    /// Statement and decoding errors; errors of the autoflush.
+    /// [`Error::TableNotInQuery`] and [`Error::Query`] before any SQL runs; statement and
+    /// decoding errors; errors of the autoflush.
     pub fn exec<T: Table>(&self, query: Select<T>) -> Result<Rows<T>> {
-        let mut core = self.shared.lock();
-        core.autoflush()?;
-        let meta = T::meta();
-        let mut params = Vec::new();
-        let text = sql::select(
-            meta,
-            query.filter.as_ref(),
-            &query.order,
-            query.limit,
-            query.offset,
-            &mut params,
-        );
-        let items = core.fetch::<T>(&text, &params)?;
-        Ok(Rows {
-            table: meta.name,
-            items,
-        })
+        self.shared.lock().exec_select::<T>(&query.parts)
     }
 
     /// Marks `obj` for deletion at the next flush. Its many-to-many links (and the children

@@ -22,7 +22,8 @@ impl<T: Table> Rows<T> {
         self.items
     }
 
-    /// The first row, if any.
+    /// The first row, if any. The rows were all read already (and the others are still
+    /// loaded into the identity map); `Session::first` fetches only one, with `LIMIT 1`.
     pub fn first(self) -> Option<Tracked<T>> {
         self.items.into_iter().next()
     }

@@ -1,6 +1,6 @@
 //! SQL text: DDL, the per-table statements built once (select by key, insert, delete), the
-//! statements the unit of work and the relationship loaders need, and the rendering of a
-//! `select` filter tree. The one place that knows the dialect (SQLite, written the way
+//! statements the unit of work and the relationship loaders need; the rendering of `select`
+//! queries is in `select`. The one place that knows the dialect (SQLite, written the way
 //! SQLAlchemy writes it); values are always bound parameters, never pasted in.
 
 use std::fmt::Write as _;
@@ -8,8 +8,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rustc_hash::FxHashMap;
 
-use crate::query::{Cmp, Node, Order};
 use crate::schema::TableMeta;
+
+mod select;
+
+pub(crate) use select::{count, exists_query, select, Head};
 
 /// SQLite's keywords (sqlite.org/lang_keywords.html): identifiers spelled like one are quoted.
 const RESERVED: &[&str] = &[
@@ -452,108 +455,6 @@ pub(crate) fn select_through_link(
         l.table,
         conds.join(" AND ")
     )
-}
-
-/// A `select` statement: `SELECT <columns> FROM <table> [WHERE ...] [ORDER BY ...] [LIMIT n]`.
-/// Limit and offset are integers written inline (SQLite re-prepares a statement whose LIMIT is
-/// a bound value on every run).
-pub(crate) fn select<T>(
-    meta: &'static TableMeta,
-    filter: Option<&Node>,
-    order: &[Order<T>],
-    limit: Option<u64>,
-    offset: Option<u64>,
-    params: &mut Vec<crate::Value>,
-) -> String {
-    let sql = meta.sql();
-    let mut out = format!("SELECT {} FROM {}", sql.columns, sql.table);
-    if let Some(node) = filter {
-        out.push_str(" WHERE ");
-        render(meta, node, &mut out, params, false);
-    }
-    if !order.is_empty() {
-        out.push_str(" ORDER BY ");
-        for (n, o) in order.iter().enumerate() {
-            if n > 0 {
-                out.push_str(", ");
-            }
-            let _ = write!(
-                out,
-                "{}.{}{}",
-                sql.table,
-                quote_ident(meta.columns[o.column].name),
-                if o.descending { " DESC" } else { "" }
-            );
-        }
-    }
-    match (limit, offset) {
-        (Some(l), Some(o)) => {
-            let _ = write!(out, " LIMIT {l} OFFSET {o}");
-        }
-        (Some(l), None) => {
-            let _ = write!(out, " LIMIT {l}");
-        }
-        (None, Some(o)) => {
-            let _ = write!(out, " LIMIT -1 OFFSET {o}");
-        }
-        (None, None) => {}
-    }
-    out
-}
-
-fn render(
-    meta: &'static TableMeta,
-    node: &Node,
-    out: &mut String,
-    params: &mut Vec<crate::Value>,
-    nested: bool,
-) {
-    let column = |i: usize| format!("{}.{}", meta.sql().table, quote_ident(meta.columns[i].name));
-    match node {
-        Node::Cmp {
-            column: c,
-            op,
-            value,
-        } => {
-            let op = match op {
-                Cmp::Eq => "=",
-                Cmp::Ne => "!=",
-                Cmp::Lt => "<",
-                Cmp::Le => "<=",
-                Cmp::Gt => ">",
-                Cmp::Ge => ">=",
-            };
-            let _ = write!(out, "{} {op} ?", column(*c));
-            params.push(value.clone());
-        }
-        Node::Null { column: c, negated } => {
-            let _ = write!(
-                out,
-                "{} IS {}NULL",
-                column(*c),
-                if *negated { "NOT " } else { "" }
-            );
-        }
-        Node::And(items) | Node::Or(items) => {
-            let joiner = if matches!(node, Node::And(_)) {
-                " AND "
-            } else {
-                " OR "
-            };
-            if nested {
-                out.push('(');
-            }
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push_str(joiner);
-                }
-                render(meta, item, out, params, true);
-            }
-            if nested {
-                out.push(')');
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,123 @@
+//! The read side of [`Session`] beyond `exec`: [`count`](Session::count),
+//! [`exists`](Session::exists), [`first`](Session::first) and column queries
+//! ([`values`](Session::values)). Each flushes pending changes first (autoflush), like
+//! `exec`; `count`, `exists` and `values` load no object.
+
+use rustc_hash::FxHashSet;
+
+use super::{Rows, Session, SessionCore};
+use crate::error::Result;
+use crate::object::Tracked;
+use crate::query::{Parts, Select, SelectValues, Selection, ValuesRow};
+use crate::sql;
+use crate::table::Table;
+use crate::value::Value;
+
+impl SessionCore {
+    /// Renders and runs a select of whole rows of `T` (after the autoflush); a join that
+    /// repeats rows gives each object once, in the order first seen (SQLAlchemy's ORM
+    /// de-duplicates entities the same way).
+    pub(super) fn exec_select<T: Table>(&mut self, parts: &Parts) -> Result<Rows<T>> {
+        let mut params = Vec::new();
+        let text = sql::select(parts, sql::Head::Entity, &mut params)?;
+        self.autoflush()?;
+        let mut items = self.fetch::<T>(&text, &params)?;
+        if !parts.joins.is_empty() {
+            let mut seen = FxHashSet::default();
+            items.retain(|obj| seen.insert(obj.clone()));
+        }
+        Ok(Rows {
+            table: T::meta().name,
+            items,
+        })
+    }
+
+    /// Runs a query whose one row holds one integer.
+    fn scalar(&mut self, text: &str, params: &[Value]) -> Result<i64> {
+        self.autoflush()?;
+        let mut found = 0;
+        self.conn()?.query(text, params, |row| {
+            found = row
+                .get::<_, i64>(0)
+                .map_err(|e| crate::Error::statement(text, e))?;
+            Ok(())
+        })?;
+        Ok(found)
+    }
+}
+
+impl Session {
+    /// How many objects `query` returns, with one `SELECT count(*) FROM hero WHERE ...`; no
+    /// object is loaded. `DISTINCT`, a limit or an offset, and a join that repeats rows (to a
+    /// collection), make it count a subquery: `SELECT count(*) FROM (SELECT ...) AS anon_1`.
+    ///
+    /// ```text
+    /// let adults = session.count(select::<Hero>().filter(Hero::age.ge(18)))?;
+    /// // SELECT count(*) FROM hero WHERE hero.age >= ?
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::TableNotInQuery`](crate::Error::TableNotInQuery) and
+    /// [`Error::Query`](crate::Error::Query) before any SQL runs; statement errors; errors of
+    /// the autoflush.
+    pub fn count<T: Table>(&self, query: Select<T>) -> Result<u64> {
+        let mut params = Vec::new();
+        let text = sql::count(&query.parts, &mut params)?;
+        let n = self.shared.lock().scalar(&text, &params)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Whether `query` returns any row: `SELECT EXISTS (SELECT 1 FROM hero WHERE ...)`; no
+    /// object is loaded.
+    ///
+    /// # Errors
+    /// As [`count`](Self::count).
+    pub fn exists<T: Table>(&self, query: Select<T>) -> Result<bool> {
+        let mut params = Vec::new();
+        let text = sql::exists_query(&query.parts, &mut params)?;
+        Ok(self.shared.lock().scalar(&text, &params)? != 0)
+    }
+
+    /// The first object `query` returns, fetching only that row (the query runs with
+    /// `LIMIT 1`); `None` when there is none. [`Rows::first`] instead reads every row.
+    ///
+    /// # Errors
+    /// As [`count`](Self::count), plus decoding errors.
+    pub fn first<T: Table>(&self, query: Select<T>) -> Result<Option<Tracked<T>>> {
+        let mut parts = query.parts;
+        parts.limit = Some(parts.limit.map_or(1, |n| n.min(1)));
+        Ok(self.shared.lock().exec_select::<T>(&parts)?.first())
+    }
+
+    /// Runs a column query ([`Select::columns`](crate::Select::columns)) and returns one
+    /// tuple of plain values per row, typed from the selected columns and aggregates; no
+    /// object is loaded or tracked.
+    ///
+    /// ```text
+    /// let rows: Vec<(String, Option<i64>)> =
+    ///     session.values(select::<Hero>().columns((Hero::name, Hero::age)))?;
+    /// // SELECT hero.name, hero.age FROM hero
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Decode`](crate::Error::Decode) naming the table and column when a value does
+    /// not fit its Rust type; otherwise as [`count`](Self::count).
+    pub fn values<T: Table, S: Selection>(&self, query: SelectValues<T, S>) -> Result<Vec<S::Row>> {
+        let items = query.items.items();
+        let mut params = Vec::new();
+        let text = sql::select(&query.parts, sql::Head::Items(&items), &mut params)?;
+        let base = query.parts.base;
+        let mut core = self.shared.lock();
+        core.autoflush()?;
+        let mut out = Vec::new();
+        core.conn()?.query(&text, &params, |row| {
+            out.push(S::decode_row(&ValuesRow {
+                row,
+                items: &items,
+                base,
+            })?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
