@@ -38,7 +38,7 @@ pub mod __private {
     pub use crate::schema::{
         ambiguous_foreign_keys, count_foreign_keys, find_relation, same_kind, same_table,
     };
-    pub use crate::table::{convert, RowReader};
+    pub use crate::table::{convert, factory, Factory, RowReader};
     pub use crate::value::NotNull;
     pub use std::sync::Arc;
     pub use std::vec::Vec;

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::sql::TableSql;
+use crate::table::Factory;
 
 /// A `foreign_key = "table.column"` declaration.
 #[derive(Debug, Clone, Copy)]
@@ -89,6 +90,7 @@ pub struct TableMeta {
     pub primary_key: &'static [usize],
     /// The relationship fields, in field order.
     pub relations: &'static [RelationDef],
+    factory: Factory,
     sql: OnceLock<TableSql>,
     resolved: OnceLock<Vec<Result<Resolved, String>>>,
 }
@@ -123,6 +125,7 @@ impl TableMeta {
         columns: &'static [ColumnDef],
         primary_key: &'static [usize],
         relations: &'static [RelationDef],
+        factory: Factory,
     ) -> Self {
         TableMeta {
             name,
@@ -130,6 +133,7 @@ impl TableMeta {
             columns,
             primary_key,
             relations,
+            factory,
             sql: OnceLock::new(),
             resolved: OnceLock::new(),
         }
@@ -138,6 +142,11 @@ impl TableMeta {
     /// A stable identifier of this table for hashing (the address of its static metadata).
     pub(crate) fn id(&'static self) -> usize {
         self as *const TableMeta as usize
+    }
+
+    /// Builds the tracked object of a loaded row of this table.
+    pub(crate) fn factory(&self) -> Factory {
+        self.factory
     }
 
     /// The statements built once per table.

@@ -3,11 +3,14 @@
 //! row, list its relationship fields). The runtime does all the work; generated code only
 //! describes.
 
+use std::sync::Weak;
+
 use crate::error::{Error, Result};
-use crate::object::Tracked;
+use crate::object::{ObjRef, Tracked};
+use crate::session::SessionShared;
 use crate::relation::{CellRef, Reassignment};
 use crate::schema::{ColumnDef, RelationDef, TableMeta};
-use crate::value::{ConvertError, SqlType, Value};
+use crate::value::{ConvertError, Key, SqlType, Value};
 
 /// A struct stored as rows of one table. Implement it with `#[derive(Table)]`.
 pub trait Table: Sized + Send + Sync + 'static {
@@ -62,14 +65,31 @@ pub trait Table: Sized + Send + Sync + 'static {
     }
 }
 
-/// A row being decoded into a struct; reports which column failed and why.
+/// A row being decoded into a struct; reports which column failed and why. The struct's
+/// columns start at `offset` in the row (after another table's, in a joined load).
 #[doc(hidden)]
 pub struct RowReader<'a> {
     pub(crate) row: &'a rusqlite::Row<'a>,
     pub(crate) meta: &'static TableMeta,
+    pub(crate) offset: usize,
+}
+
+impl<'a> RowReader<'a> {
+    pub(crate) fn new(row: &'a rusqlite::Row<'a>, meta: &'static TableMeta) -> Self {
+        RowReader {
+            row,
+            meta,
+            offset: 0,
+        }
+    }
 }
 
 impl RowReader<'_> {
+    /// The raw value of the struct's column `index`.
+    pub(crate) fn raw(&self, index: usize) -> rusqlite::Result<rusqlite::types::ValueRef<'_>> {
+        self.row.get_ref(self.offset + index)
+    }
+
     /// Reads column `index` as `V`.
     pub fn get<V: SqlType>(&self, index: usize) -> Result<V> {
         let decode_error = |message: String| Error::Decode {
@@ -77,12 +97,36 @@ impl RowReader<'_> {
             column: self.meta.columns.get(index).map_or("?", |c| c.name),
             message,
         };
-        let raw = self
-            .row
-            .get_ref(index)
-            .map_err(|e| decode_error(e.to_string()))?;
+        let raw = self.raw(index).map_err(|e| decode_error(e.to_string()))?;
         V::from_sql(raw).map_err(|e| decode_error(e.0))
     }
+}
+
+/// Builds the tracked object of a loaded row for a table known only by its metadata (what a
+/// relationship loader has in hand). The derive passes [`factory`] of the struct to
+/// `TableMeta::new`.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct Factory(pub(crate) fn(&RowReader<'_>, Weak<SessionShared>, Key) -> Result<ObjRef>);
+
+impl std::fmt::Debug for Factory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Factory")
+    }
+}
+
+/// The [`Factory`] of `T`.
+#[doc(hidden)]
+pub const fn factory<T: Table>() -> Factory {
+    Factory(build_object::<T>)
+}
+
+fn build_object<T: Table>(
+    row: &RowReader<'_>,
+    session: Weak<SessionShared>,
+    key: Key,
+) -> Result<ObjRef> {
+    Ok(Tracked::<T>::from_row(row, session, key)?.erased())
 }
 
 /// Converts a value for `set_column`, naming the column on failure.

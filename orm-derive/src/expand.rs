@@ -103,6 +103,7 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
                         <#ident as ::orm::Table>::COLUMNS,
                         &[#(#primary_key),*],
                         <#ident as ::orm::Table>::RELATIONS,
+                        ::orm::__private::factory::<#ident>(),
                     );
                     &META
                 }

@@ -5,13 +5,12 @@ use std::sync::{Arc, Weak};
 
 use rustc_hash::FxHashSet;
 
-use super::load::{row_key, set_one_keys};
+use super::load::set_one_keys;
 use super::{detach, expire, SessionCore};
 use crate::engine::{Conn, Engine};
 use crate::error::{Error, Result};
-use crate::object::{addr, typed, ObjRef, Status, Tracked};
-use crate::table::{RowReader, Table};
-use crate::value::{Key, Value};
+use crate::object::{addr, ObjRef, Status};
+use crate::table::RowReader;
 
 impl SessionCore {
     /// Lets go of every object: each is detached, and its relationships released: a loaded
@@ -210,64 +209,6 @@ impl SessionCore {
         result
     }
 
-    /// Runs a query for rows of `T`, mapping each through the identity map.
-    pub(crate) fn fetch<T: Table>(
-        &mut self,
-        text: &str,
-        params: &[Value],
-    ) -> Result<Vec<Tracked<T>>> {
-        let result = self.fetch_rows::<T>(text, params);
-        self.settle(result)
-    }
-
-    fn fetch_rows<T: Table>(&mut self, text: &str, params: &[Value]) -> Result<Vec<Tracked<T>>> {
-        let meta = T::meta();
-        let me = self.me.clone();
-        let mut found: Vec<(ObjRef, bool)> = Vec::new();
-        let identity = &mut self.identity;
-        open_conn(&mut self.conn, &self.engine)?.query(text, params, |row| {
-            let reader = RowReader { row, meta };
-            let key = row_key(&reader)?;
-            match identity.get(meta, &key) {
-                Some(obj) => {
-                    // An expired object takes the fresh row instead of a SELECT of its own.
-                    let reloaded = obj.state().expired && obj.load_row(&reader).is_ok();
-                    if reloaded {
-                        let mut state = obj.state();
-                        state.expired = false;
-                        state.snapshot = None;
-                    }
-                    found.push((obj, reloaded));
-                }
-                None => {
-                    let obj = Tracked::<T>::from_row(&reader, me.clone(), key.clone())?.erased();
-                    identity.insert(meta, key, &obj);
-                    found.push((obj, true));
-                }
-            }
-            Ok(())
-        })?;
-        let mut out = Vec::with_capacity(found.len());
-        for (obj, loaded) in found {
-            if loaded {
-                set_one_keys(&obj)?;
-            }
-            if obj.state().status == Status::Deleted {
-                continue;
-            }
-            if let Some(t) = typed::<T>(obj) {
-                out.push(t);
-            }
-        }
-        Ok(out)
-    }
-
-    pub(super) fn fetch_by_key<T: Table>(&mut self, key: &Key) -> Result<Option<Tracked<T>>> {
-        let meta = T::meta();
-        let sql = &meta.sql().select_by_key;
-        Ok(self.fetch::<T>(sql, &key.to_values())?.into_iter().next())
-    }
-
     /// Reloads an object's row (an expired object's first access, or `refresh`, which expires
     /// its relationships first).
     pub(crate) fn refresh_obj(&mut self, obj: &ObjRef) -> Result<()> {
@@ -286,7 +227,7 @@ impl SessionCore {
         let mut found = false;
         self.conn()?
             .query(&meta.sql().select_by_key, &key.to_values(), |row| {
-                obj.load_row(&RowReader { row, meta })?;
+                obj.load_row(&RowReader::new(row, meta))?;
                 found = true;
                 Ok(())
             })?;
@@ -309,7 +250,7 @@ impl SessionCore {
 }
 
 /// The session's connection, taken from the pool and put in a transaction on first use.
-fn open_conn<'a>(slot: &'a mut Option<Conn>, engine: &Engine) -> Result<&'a mut Conn> {
+pub(super) fn open_conn<'a>(slot: &'a mut Option<Conn>, engine: &Engine) -> Result<&'a mut Conn> {
     let conn = match slot {
         Some(c) => c,
         None => slot.insert(engine.connection()?),

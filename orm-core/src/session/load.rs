@@ -15,20 +15,14 @@ use crate::value::{Key, Value};
 pub(crate) fn row_key(reader: &RowReader<'_>) -> Result<Key> {
     let meta = reader.meta;
     if let [i] = meta.primary_key {
-        if let Ok(rusqlite::types::ValueRef::Integer(v)) = reader.row.get_ref(*i) {
+        if let Ok(rusqlite::types::ValueRef::Integer(v)) = reader.raw(*i) {
             return Ok(Key::Int(v));
         }
     }
     let values: Vec<Value> = meta
         .primary_key
         .iter()
-        .map(|&i| {
-            reader
-                .row
-                .get_ref(i)
-                .map(Value::from_ref)
-                .map_err(Error::from)
-        })
+        .map(|&i| reader.raw(i).map(Value::from_ref).map_err(Error::from))
         .collect::<Result<_>>()?;
     Key::from_values(&values).ok_or(Error::Decode {
         table: meta.name,

@@ -20,6 +20,7 @@ use crate::schema::RelationKind;
 use crate::table::Table;
 use crate::value::Key;
 
+mod fetch;
 mod inner;
 mod load;
 mod queries;

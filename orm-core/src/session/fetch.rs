@@ -1,0 +1,144 @@
+//! Running a query whose rows become objects through the identity map: a row already loaded
+//! is the same object (an expired one takes the fresh values, one with pending changes keeps
+//! them), a new one is built and joins the map. A row may hold several tables' columns side
+//! by side (a joined load) and extra columns that say which parent it was loaded for (a
+//! selectin load); [`Shape`] says where each is.
+
+use super::inner::open_conn;
+use super::load::{row_key, set_one_keys};
+use super::SessionCore;
+use crate::error::Result;
+use crate::identity::IdentityMap;
+use crate::object::{typed, ObjRef, Status, Tracked};
+use crate::schema::TableMeta;
+use crate::session::SessionShared;
+use crate::table::{RowReader, Table};
+use crate::value::{Key, Value};
+
+/// Where the parts of each result row are.
+pub(crate) struct Shape<'a> {
+    /// The tables whose columns the row holds, with the position of their first column.
+    pub entities: &'a [(&'static TableMeta, usize)],
+    /// Result columns read as a key (which parent the row belongs to); none if empty.
+    pub key_cols: &'a [usize],
+}
+
+/// What a shaped query returned: `objects` holds `entities.len()` slots a row (`None` for
+/// an outer-joined table without a row, or a row deleted in this session), `keys` one key a
+/// row when the shape asked for one.
+pub(crate) struct Fetched {
+    pub objects: Vec<Option<ObjRef>>,
+    pub keys: Vec<Option<Key>>,
+}
+
+impl SessionCore {
+    /// Runs a query for rows of `T`, mapping each through the identity map. Rows of objects
+    /// deleted in this session are left out.
+    pub(crate) fn fetch<T: Table>(
+        &mut self,
+        text: &str,
+        params: &[Value],
+    ) -> Result<Vec<Tracked<T>>> {
+        let shape = Shape {
+            entities: &[(T::meta(), 0)],
+            key_cols: &[],
+        };
+        let fetched = self.fetch_shaped(text, params, &shape)?;
+        Ok(fetched
+            .objects
+            .into_iter()
+            .flatten()
+            .filter_map(typed::<T>)
+            .collect())
+    }
+
+    pub(super) fn fetch_by_key<T: Table>(&mut self, key: &Key) -> Result<Option<Tracked<T>>> {
+        let meta = T::meta();
+        let sql = &meta.sql().select_by_key;
+        Ok(self.fetch::<T>(sql, &key.to_values())?.into_iter().next())
+    }
+
+    /// Runs a query whose rows have the given shape.
+    pub(crate) fn fetch_shaped(
+        &mut self,
+        text: &str,
+        params: &[Value],
+        shape: &Shape<'_>,
+    ) -> Result<Fetched> {
+        let result = self.fetch_rows(text, params, shape);
+        self.settle(result)
+    }
+
+    fn fetch_rows(&mut self, text: &str, params: &[Value], shape: &Shape<'_>) -> Result<Fetched> {
+        let me = self.me.clone();
+        let mut found: Vec<Option<(ObjRef, bool)>> = Vec::new();
+        let mut keys: Vec<Option<Key>> = Vec::new();
+        let identity = &mut self.identity;
+        open_conn(&mut self.conn, &self.engine)?.query(text, params, |row| {
+            for &(meta, offset) in shape.entities {
+                let reader = RowReader { row, meta, offset };
+                found.push(take_row(identity, &me, &reader)?);
+            }
+            if !shape.key_cols.is_empty() {
+                let values: Vec<Value> = shape
+                    .key_cols
+                    .iter()
+                    .map(|&c| row.get_ref(c).map(Value::from_ref))
+                    .collect::<rusqlite::Result<_>>()?;
+                keys.push(Key::from_values(&values));
+            }
+            Ok(())
+        })?;
+        let mut objects = Vec::with_capacity(found.len());
+        for slot in found {
+            objects.push(match slot {
+                Some((obj, loaded)) => {
+                    if loaded {
+                        set_one_keys(&obj)?;
+                    }
+                    let deleted = obj.state().status == Status::Deleted;
+                    (!deleted).then_some(obj)
+                }
+                None => None,
+            });
+        }
+        Ok(Fetched { objects, keys })
+    }
+}
+
+/// The object of one table's part of a row: from the identity map (an expired object takes
+/// the fresh values) or built from the row; with whether its columns came from this row.
+/// `None` when the part is all NULL (an outer join that found nothing).
+fn take_row(
+    identity: &mut IdentityMap,
+    me: &std::sync::Weak<SessionShared>,
+    reader: &RowReader<'_>,
+) -> Result<Option<(ObjRef, bool)>> {
+    let meta = reader.meta;
+    if reader.offset > 0 {
+        let all_null = meta
+            .primary_key
+            .iter()
+            .all(|&c| matches!(reader.raw(c), Ok(rusqlite::types::ValueRef::Null)));
+        if all_null {
+            return Ok(None);
+        }
+    }
+    let key = row_key(reader)?;
+    match identity.get(meta, &key) {
+        Some(obj) => {
+            let reloaded = obj.state().expired && obj.load_row(reader).is_ok();
+            if reloaded {
+                let mut state = obj.state();
+                state.expired = false;
+                state.snapshot = None;
+            }
+            Ok(Some((obj, reloaded)))
+        }
+        None => {
+            let obj = (meta.factory().0)(reader, me.clone(), key.clone())?;
+            identity.insert(meta, key, &obj);
+            Ok(Some((obj, true)))
+        }
+    }
+}
