@@ -118,6 +118,15 @@ pub enum Error {
         /// The failure that made SQLite roll back.
         source: Box<Error>,
     },
+    /// A relationship declared `lazy = "raise"` was read while not loaded, which would run a
+    /// `SELECT` for it alone (the N+1 pattern the declaration guards against).
+    #[error("{table}.{field} is not loaded and is declared lazy = \"raise\"; load it with the query, e.g. .options(selectin({table}::{field}))")]
+    LazyLoadRaised {
+        /// The table holding the relationship.
+        table: &'static str,
+        /// The relationship field.
+        field: &'static str,
+    },
     /// Another object of the session already stands for this row.
     #[error("another {table} object with key ({key}) is already in this session; use that one (session.get) instead of adding this one")]
     DuplicateIdentity {

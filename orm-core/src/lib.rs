@@ -7,6 +7,7 @@
 mod engine;
 mod error;
 mod identity;
+mod loader;
 mod object;
 mod query;
 mod relation;
@@ -19,6 +20,7 @@ mod value;
 
 pub use engine::{Captured, Engine, Recorded, Statement};
 pub use error::{Error, Result};
+pub use loader::{joined, lazyload, selectin, Load};
 pub use object::{ReadGuard, Status, Tracked, WriteGuard};
 pub use query::func;
 pub use query::{
@@ -26,7 +28,7 @@ pub use query::{
     SelectItem, SelectValues, Selectable, Selection, SortKey, SortTerm, Text, ValuesRow,
 };
 pub use relation::{Many, One};
-pub use schema::{ColumnDef, ForeignKeyDef, RelationDef, RelationKind, TableMeta, Tables};
+pub use schema::{ColumnDef, ForeignKeyDef, Lazy, RelationDef, RelationKind, TableMeta, Tables};
 pub use session::{Rows, Session};
 pub use table::Table;
 pub use value::{ConvertError, Key, KeyPart, SqlType, Value};

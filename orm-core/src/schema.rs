@@ -74,6 +74,28 @@ pub struct RelationDef {
     pub link: Option<fn() -> &'static TableMeta>,
     /// Whether a member removed from this collection is deleted (`delete_orphan`).
     pub delete_orphan: bool,
+    /// How the relationship loads when a query gives no option for it.
+    pub lazy: Lazy,
+}
+
+/// How a relationship loads by default: `#[orm(relationship(lazy = "selectin"))]`,
+/// SQLAlchemy's `relationship(lazy=...)`. A query's loader options
+/// ([`selectin`](crate::selectin), [`joined`](crate::joined), [`lazyload`](crate::lazyload))
+/// override it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lazy {
+    /// On first access, with one `SELECT` (the default).
+    Select,
+    /// With the objects that own it, by one more `SELECT ... WHERE ... IN (...)` for all of
+    /// them.
+    SelectIn,
+    /// With the objects that own it, in the same statement (`LEFT OUTER JOIN`) for a
+    /// many-to-one; a collection loads as with `SelectIn`.
+    Joined,
+    /// Never lazily: an access that would run a `SELECT` is
+    /// [`Error::LazyLoadRaised`](crate::Error::LazyLoadRaised) (load it with an option
+    /// instead). A many-to-one whose target is already in the session is still found.
+    Raise,
 }
 
 /// Everything the runtime knows about one table. The derive macro writes one `static` of

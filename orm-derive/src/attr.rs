@@ -19,6 +19,15 @@ pub const RELATIONSHIP: &str = "relationship";
 pub const BACK_POPULATES: &str = "back_populates";
 pub const LINK_MODEL: &str = "link_model";
 pub const DELETE_ORPHAN: &str = "delete_orphan";
+pub const LAZY: &str = "lazy";
+
+/// The loader strategies `lazy = "..."` accepts, with the `orm::Lazy` variant of each.
+pub const LAZY_STRATEGIES: &[(&str, &str)] = &[
+    ("select", "Select"),
+    ("selectin", "SelectIn"),
+    ("joined", "Joined"),
+    ("raise", "Raise"),
+];
 
 /// The struct as the macro understands it.
 pub struct Model<'a> {
@@ -60,6 +69,8 @@ pub struct RelationField<'a> {
     pub back_populates: Option<LitStr>,
     pub link_model: Option<syn::Path>,
     pub delete_orphan: Option<Span>,
+    /// The `lazy = "..."` strategy, as the name of its `orm::Lazy` variant.
+    pub lazy: Option<&'static str>,
     /// The `relationship(...)` attribute, for error spans.
     pub attr_span: Span,
 }
@@ -162,6 +173,7 @@ struct RelationAttr {
     back: Option<LitStr>,
     link: Option<syn::Path>,
     orphan: Option<Span>,
+    lazy: Option<&'static str>,
 }
 
 enum Parsed<'a> {
@@ -235,6 +247,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                 let mut back = None;
                 let mut link = None;
                 let mut orphan = None;
+                let mut lazy = None;
                 // Every option is optional: `relationship`, `relationship()` and
                 // `relationship(...)` are all accepted.
                 let options = if meta.input.peek(syn::token::Paren) {
@@ -254,9 +267,12 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                     } else if inner.path.is_ident(DELETE_ORPHAN) {
                         orphan = Some(inner.path.span());
                         Ok(())
+                    } else if inner.path.is_ident(LAZY) {
+                        lazy = Some(parse_lazy(&inner.value()?.parse::<LitStr>()?)?);
+                        Ok(())
                     } else {
                         Err(inner.error(format!(
-                            "unknown relationship option; expected `{BACK_POPULATES} = \"field\"`, `{LINK_MODEL} = Type` or `{DELETE_ORPHAN}`"
+                            "unknown relationship option; expected `{BACK_POPULATES} = \"field\"`, `{LINK_MODEL} = Type`, `{DELETE_ORPHAN}` or `{LAZY} = \"selectin\"`"
                         )))
                     }
                 })
@@ -266,6 +282,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                     back,
                     link,
                     orphan,
+                    lazy,
                 });
                 Ok(())
             } else {
@@ -303,6 +320,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                 back_populates: attr.back,
                 link_model: attr.link,
                 delete_orphan: attr.orphan,
+                lazy: attr.lazy,
                 attr_span: attr.span,
             }))
         }
@@ -338,4 +356,21 @@ fn parse_foreign_key(lit: &LitStr) -> syn::Result<(String, String)> {
             format!("malformed foreign key `{value}`: expected \"table.column\", e.g. \"team.id\""),
         )),
     }
+}
+
+/// `lazy = "..."`: one of [`LAZY_STRATEGIES`], as its `orm::Lazy` variant name.
+fn parse_lazy(lit: &LitStr) -> syn::Result<&'static str> {
+    let value = lit.value();
+    LAZY_STRATEGIES
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, variant)| *variant)
+        .ok_or_else(|| {
+            syn::Error::new(
+                lit.span(),
+                format!(
+                    "unknown loader strategy `{value}`; expected \"select\" (lazy, the default), \"selectin\", \"joined\" or \"raise\""
+                ),
+            )
+        })
 }

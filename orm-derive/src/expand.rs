@@ -202,6 +202,7 @@ fn relation_def(r: &RelationField<'_>) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let orphan = r.delete_orphan.is_some();
+    let lazy = syn::Ident::new(r.lazy.unwrap_or("Select"), proc_macro2::Span::call_site());
     quote! {
         ::orm::RelationDef {
             field: #field,
@@ -211,6 +212,7 @@ fn relation_def(r: &RelationField<'_>) -> TokenStream {
             back_populates: #back,
             link: #link,
             delete_orphan: #orphan,
+            lazy: ::orm::Lazy::#lazy,
         }
     }
 }

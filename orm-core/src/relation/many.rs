@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use rustc_hash::FxHashSet;
 
 use super::{
-    back_cell, bind_cell, downcast_cell, lock, same_cell, Binding, CellRef, ErasedRelation,
+    back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, Binding, CellRef, ErasedRelation,
     History, Reassignment, RelationField,
 };
 use crate::error::{Error, Result};
@@ -299,12 +299,21 @@ impl<T: Table> ManyCell<T> {
         Ok(f(&lock(&self.state).items))
     }
 
+    /// Loads the members if they are not loaded. A relationship declared `lazy = "raise"`
+    /// refuses, unless `check_raise` is off (the session's own loads, e.g. for a delete).
     fn ensure_loaded(&self) -> Result<()> {
+        self.load(true)
+    }
+
+    fn load(&self, check_raise: bool) -> Result<()> {
         if lock(&self.state).loaded {
             return Ok(());
         }
         let owner = self.owner()?;
         let (index, back) = self.binding.get().map_or((0, None), |b| (b.index, b.back));
+        if check_raise {
+            check_lazy_allowed(&owner, index)?;
+        }
         let fetched = session::load_many::<T>(&owner, index)?;
         // A row still linked here whose other side was pointed elsewhere while this side was
         // not loaded (and so could not be told) is no longer a member.
@@ -503,6 +512,34 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
         self.register_owner();
     }
 
+    fn is_settled(&self) -> bool {
+        let state = lock(&self.state);
+        state.loaded || !state.added.is_empty() || !state.removed.is_empty()
+    }
+
+    fn populate(&self, members: Vec<ObjRef>) {
+        let back = self.binding.get().and_then(|b| b.back);
+        let owner = self.binding.get().and_then(Binding::owner);
+        // As a lazy load: a row whose other side was pointed elsewhere since it was stored is
+        // no longer a member.
+        let items: Vec<Tracked<T>> = members
+            .into_iter()
+            .filter(|m| {
+                owner.as_ref().is_none_or(|o| {
+                    !back_cell(m, back).is_some_and(|c| c.moved_away_from(o))
+                })
+            })
+            .filter_map(typed::<T>)
+            .collect();
+        let mut state = lock(&self.state);
+        if state.loaded || !state.added.is_empty() || !state.removed.is_empty() {
+            return;
+        }
+        state.items = items;
+        state.loaded = true;
+        state.released = None;
+    }
+
     fn forget_added(&self, item: &ObjRef) {
         let mut state = lock(&self.state);
         if let Some(i) = state.added.iter().position(|a| a.addr() == addr(item)) {
@@ -542,7 +579,7 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
     }
 
     fn load_members(&self) -> Result<Vec<ObjRef>> {
-        self.ensure_loaded()?;
+        self.load(false)?;
         Ok(self.reachable())
     }
 

@@ -88,6 +88,12 @@ pub(crate) trait ErasedRelation: Send + Sync + 'static {
     fn forget_added(&self, item: &ObjRef) {
         let _ = item;
     }
+    /// Whether a loader must leave this relationship alone: it is loaded, or holds changes
+    /// not yet flushed.
+    fn is_settled(&self) -> bool;
+    /// A loader read the members (the target, for a `One`): this relationship is loaded
+    /// with them, unless it [`is_settled`](Self::is_settled) meanwhile.
+    fn populate(&self, members: Vec<ObjRef>);
     /// The members the save-update cascade follows (loaded or pending; nothing is loaded).
     fn reachable(&self) -> Vec<ObjRef>;
     /// Changes since the last flush.
@@ -137,6 +143,20 @@ pub(crate) fn lock<S>(m: &Mutex<S>) -> MutexGuard<'_, S> {
 
 pub(crate) fn back_cell(item: &ObjRef, back: Option<usize>) -> Option<Arc<dyn ErasedRelation>> {
     back.and_then(|b| item.relations().get(b).cloned())
+}
+
+/// Fails with [`Error::LazyLoadRaised`](crate::Error::LazyLoadRaised) when relationship
+/// `index` of `owner` is declared `lazy = "raise"` (checked before a lazy load runs SQL).
+pub(crate) fn check_lazy_allowed(owner: &ObjRef, index: usize) -> Result<()> {
+    let meta = owner.meta();
+    let def = &meta.relations[index];
+    if def.lazy == crate::schema::Lazy::Raise {
+        return Err(crate::Error::LazyLoadRaised {
+            table: meta.rust_name,
+            field: def.field,
+        });
+    }
+    Ok(())
 }
 
 /// Recovers the typed cell behind an erased relationship cell.

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use super::{
-    back_cell, bind_cell, downcast_cell, lock, same_cell, Binding, CellRef, ErasedRelation,
+    back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, Binding, CellRef, ErasedRelation,
     History, Reassignment, RelationField,
 };
 use crate::error::{Error, Result};
@@ -129,7 +129,14 @@ impl<T: Table> fmt::Debug for One<T> {
 }
 
 impl<T: Table> OneCell<T> {
+    /// Loads the target if it is not loaded. A relationship declared `lazy = "raise"` finds
+    /// a target already in the session but refuses to run SQL for it, unless `check_raise`
+    /// is off (the session's own loads).
     fn ensure_loaded(&self) -> Result<()> {
+        self.load(true)
+    }
+
+    fn load(&self, check_raise: bool) -> Result<()> {
         let key = {
             let state = lock(&self.state);
             if state.loaded {
@@ -162,7 +169,16 @@ impl<T: Table> OneCell<T> {
             }
         };
         let target = match key {
-            Some(k) => session::load_one::<T>(&owner, &k)?,
+            Some(k) => match session::lookup(&owner, T::meta(), &k).and_then(typed::<T>) {
+                Some(found) => Some(found),
+                None => {
+                    if check_raise {
+                        let index = self.binding.get().map_or(0, |b| b.index);
+                        check_lazy_allowed(&owner, index)?;
+                    }
+                    session::load_one::<T>(&owner, &k)?
+                }
+            },
             None => None,
         };
         let mut state = lock(&self.state);
@@ -374,8 +390,24 @@ impl<T: Table> ErasedRelation for OneCell<T> {
         lock(&self.state).changed = false;
     }
 
+    fn is_settled(&self) -> bool {
+        let state = lock(&self.state);
+        state.loaded || state.changed
+    }
+
+    fn populate(&self, members: Vec<ObjRef>) {
+        let target = members.into_iter().next().and_then(typed::<T>);
+        let mut state = lock(&self.state);
+        if state.loaded || state.changed {
+            return;
+        }
+        state.key = TargetKey::Known(target.as_ref().and_then(Tracked::key));
+        state.target = target;
+        state.loaded = true;
+    }
+
     fn load_members(&self) -> Result<Vec<ObjRef>> {
-        self.ensure_loaded()?;
+        self.load(false)?;
         Ok(self.reachable())
     }
 

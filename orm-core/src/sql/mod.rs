@@ -10,8 +10,10 @@ use rustc_hash::FxHashMap;
 
 use crate::schema::TableMeta;
 
+mod loader;
 mod select;
 
+pub(crate) use loader::{select_in, select_in_link};
 pub(crate) use select::{count, exists_query, select, Head};
 
 /// SQLite's keywords (sqlite.org/lang_keywords.html): identifiers spelled like one are quoted.
