@@ -100,9 +100,7 @@ fn join_one_to_many_gives_each_object_once() -> orm::Result<()> {
     assert_eq!(session.count(q)?, 2);
     assert_eq!(
         db.sql(),
-        [format!(
-            "SELECT count(*) FROM (SELECT DISTINCT team.id, team.name, team.headquarters FROM team JOIN hero ON team.id = hero.team_id WHERE hero.age IS NULL OR hero.age > ?) AS anon_1 (30,)"
-        )]
+        ["SELECT count(*) FROM (SELECT DISTINCT team.id, team.name, team.headquarters FROM team JOIN hero ON team.id = hero.team_id WHERE hero.age IS NULL OR hero.age > ?) AS anon_1 (30,)"]
     );
     // exists and first work on joins too.
     assert!(session.exists(select::<Team>().join(Team::heroes).filter(Hero::age.eq(36)))?);

@@ -629,6 +629,16 @@ fn column_queries_return_typed_tuples() -> orm::Result<()> {
     Ok(())
 }
 
+/// count(*), count(age), sum(age), avg(age), min(age), max(name).
+type Totals = (
+    i64,
+    i64,
+    Option<i64>,
+    Option<f64>,
+    Option<i64>,
+    Option<String>,
+);
+
 #[test]
 fn aggregates_are_typed_from_their_column() -> orm::Result<()> {
     let (db, session) = seeded()?;
@@ -640,14 +650,7 @@ fn aggregates_are_typed_from_their_column() -> orm::Result<()> {
         func::min(Hero::age),
         func::max(Hero::name),
     ));
-    let rows: Vec<(
-        i64,
-        i64,
-        Option<i64>,
-        Option<f64>,
-        Option<i64>,
-        Option<String>,
-    )> = session.values(q.clone())?;
+    let rows: Vec<Totals> = session.values(q.clone())?;
     assert_eq!(
         rows,
         [(

@@ -72,12 +72,13 @@ fn resolved(rel: &RelRef) -> Result<(&'static TableMeta, &'static Resolved)> {
     Ok(((def.target)(), rel.owner.resolved(rel.rel)?))
 }
 
+/// A table a relationship adds to a query, with the conditions that link it.
+type Step = (&'static TableMeta, Vec<String>);
+
 /// The conditions linking `owner` to `target` (and the link table), each written as
 /// `<referenced column> = <foreign-key column>`, like SQLAlchemy's primary join; the tables
 /// the relationship adds, in join order (the link table first).
-fn link_conditions(
-    rel: &RelRef,
-) -> Result<(Vec<(&'static TableMeta, Vec<String>)>, &'static TableMeta)> {
+fn link_conditions(rel: &RelRef) -> Result<Vec<Step>> {
     let owner = rel.owner;
     let (target, how) = resolved(rel)?;
     let pairs = |a: &'static TableMeta, ac: &[usize], b: &'static TableMeta, bc: &[usize]| {
@@ -88,12 +89,11 @@ fn link_conditions(
     };
     Ok(match how {
         Resolved::ManyToOne { local, remote } => {
-            (vec![(target, pairs(target, remote, owner, local))], target)
+            vec![(target, pairs(target, remote, owner, local))]
         }
-        Resolved::OneToMany { remote_fk, local } => (
-            vec![(target, pairs(owner, local, target, remote_fk))],
-            target,
-        ),
+        Resolved::OneToMany { remote_fk, local } => {
+            vec![(target, pairs(owner, local, target, remote_fk))]
+        }
         Resolved::ManyToMany {
             link,
             to_owner,
@@ -101,13 +101,10 @@ fn link_conditions(
         } => {
             let (lo, oo): (Vec<usize>, Vec<usize>) = to_owner.iter().copied().unzip();
             let (lt, tt): (Vec<usize>, Vec<usize>) = to_target.iter().copied().unzip();
-            (
-                vec![
-                    (*link, pairs(owner, &oo, link, &lo)),
-                    (target, pairs(target, &tt, link, &lt)),
-                ],
-                target,
-            )
+            vec![
+                (*link, pairs(owner, &oo, link, &lo)),
+                (target, pairs(target, &tt, link, &lt)),
+            ]
         }
     })
 }
@@ -120,7 +117,7 @@ fn from_clause(parts: &Parts, out: &mut String) -> Result<Scope> {
         if !in_scope(&scope, rel.owner) {
             return Err(not_in_query(rel.owner, &scope));
         }
-        let (steps, _) = link_conditions(rel)?;
+        let steps = link_conditions(rel)?;
         for (table, conds) in steps {
             if in_scope(&scope, table) {
                 return Err(Error::Query {
@@ -247,7 +244,7 @@ fn exists(
     if !in_scope(scope, rel.owner) {
         return Err(not_in_query(rel.owner, scope));
     }
-    let (steps, _) = link_conditions(rel)?;
+    let steps = link_conditions(rel)?;
     let mut inner_scope = scope.to_vec();
     let mut tables = Vec::new();
     let mut conds = Vec::new();
