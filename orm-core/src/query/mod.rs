@@ -179,7 +179,9 @@ macro_rules! builder_methods {
         /// Adds an inner `JOIN` along a relationship of a table already in the query (`T` or
         /// one joined before): `select::<Hero>().join(Hero::team)` renders `FROM hero JOIN
         /// team ON team.id = hero.team_id`; a many-to-many relationship joins its link table
-        /// and then the target. Joining a table the query does not reach, or a table twice,
+        /// under an anonymous alias (`JOIN heroteamlink AS heroteamlink_1 ON ...`, as
+        /// SQLAlchemy does), then the target. Joining along a relationship of a table the
+        /// query does not reach, or a table twice,
         /// fails when the query runs ([`Error::TableNotInQuery`](crate::Error::TableNotInQuery),
         /// [`Error::Query`](crate::Error::Query)).
         ///

@@ -73,68 +73,117 @@ fn resolved(rel: &RelRef) -> Result<(&'static TableMeta, &'static Resolved)> {
 }
 
 /// A table a relationship adds to a query, with the conditions that link it.
-type Step = (&'static TableMeta, Vec<String>);
+struct Step {
+    table: &'static TableMeta,
+    /// Whether this is the link table of a many-to-many relationship.
+    link: bool,
+    conds: Vec<String>,
+}
 
-/// The conditions linking `owner` to `target` (and the link table), each written as
-/// `<referenced column> = <foreign-key column>`, like SQLAlchemy's primary join; the tables
-/// the relationship adds, in join order (the link table first).
-fn link_conditions(rel: &RelRef) -> Result<Vec<Step>> {
+/// The conditions linking `owner` to `target` (and the link table, named `link_alias` when
+/// given), each written as `<referenced column> = <foreign-key column>`, like SQLAlchemy's
+/// primary join; the tables the relationship adds, in join order (the link table first).
+fn link_conditions(rel: &RelRef, link_alias: Option<&str>) -> Result<Vec<Step>> {
     let owner = rel.owner;
     let (target, how) = resolved(rel)?;
-    let pairs = |a: &'static TableMeta, ac: &[usize], b: &'static TableMeta, bc: &[usize]| {
+    let name = |t: &'static TableMeta| t.sql().table.clone();
+    let pairs = |a: (String, &'static TableMeta),
+                 ac: &[usize],
+                 b: (String, &'static TableMeta),
+                 bc: &[usize]| {
         ac.iter()
             .zip(bc)
-            .map(|(&x, &y)| format!("{} = {}", qualified(a, x), qualified(b, y)))
+            .map(|(&x, &y)| {
+                format!(
+                    "{}.{} = {}.{}",
+                    a.0,
+                    quote_ident(a.1.columns[x].name),
+                    b.0,
+                    quote_ident(b.1.columns[y].name)
+                )
+            })
             .collect::<Vec<_>>()
     };
+    let step = |table, link, conds| Step { table, link, conds };
     Ok(match how {
-        Resolved::ManyToOne { local, remote } => {
-            vec![(target, pairs(target, remote, owner, local))]
-        }
-        Resolved::OneToMany { remote_fk, local } => {
-            vec![(target, pairs(owner, local, target, remote_fk))]
-        }
+        Resolved::ManyToOne { local, remote } => vec![step(
+            target,
+            false,
+            pairs((name(target), target), remote, (name(owner), owner), local),
+        )],
+        Resolved::OneToMany { remote_fk, local } => vec![step(
+            target,
+            false,
+            pairs(
+                (name(owner), owner),
+                local,
+                (name(target), target),
+                remote_fk,
+            ),
+        )],
         Resolved::ManyToMany {
             link,
             to_owner,
             to_target,
         } => {
+            let link: &'static TableMeta = link;
             let (lo, oo): (Vec<usize>, Vec<usize>) = to_owner.iter().copied().unzip();
             let (lt, tt): (Vec<usize>, Vec<usize>) = to_target.iter().copied().unzip();
+            let l = link_alias.map_or_else(|| name(link), str::to_owned);
             vec![
-                (*link, pairs(owner, &oo, link, &lo)),
-                (target, pairs(target, &tt, link, &lt)),
+                step(
+                    link,
+                    true,
+                    pairs((name(owner), owner), &oo, (l.clone(), link), &lo),
+                ),
+                step(
+                    target,
+                    false,
+                    pairs((name(target), target), &tt, (l, link), &lt),
+                ),
             ]
         }
     })
 }
 
-/// ` FROM hero JOIN team ON ...`; returns the tables reached.
+/// ` FROM hero JOIN team ON ...`; returns the tables reached. A many-to-many join goes
+/// through its link table under an anonymous alias, as SQLAlchemy writes it (`JOIN
+/// heroteamlink AS heroteamlink_1 ON hero.id = heroteamlink_1.hero_id JOIN team ON team.id =
+/// heroteamlink_1.team_id`): the link table is a means, not a table the query reaches.
 fn from_clause(parts: &Parts, out: &mut String) -> Result<Scope> {
     let mut scope = vec![parts.base];
+    let mut aliases = 0;
     let _ = write!(out, " FROM {}", parts.base.sql().table);
     for Join { rel, outer } in &parts.joins {
         if !in_scope(&scope, rel.owner) {
             return Err(not_in_query(rel.owner, &scope));
         }
-        let steps = link_conditions(rel)?;
-        for (table, conds) in steps {
-            if in_scope(&scope, table) {
+        let link_alias = match rel.owner.relations.get(rel.rel).and_then(|r| r.link) {
+            Some(link) => {
+                aliases += 1;
+                Some(quote_ident(&format!("{}_{aliases}", link().name)))
+            }
+            None => None,
+        };
+        let join = if *outer { "LEFT OUTER JOIN" } else { "JOIN" };
+        for step in link_conditions(rel, link_alias.as_deref())? {
+            let on = step.conds.join(" AND ");
+            let table = &step.table.sql().table;
+            if step.link {
+                let alias = link_alias.as_deref().unwrap_or(table);
+                let _ = write!(out, " {join} {table} AS {alias} ON {on}");
+                continue;
+            }
+            if in_scope(&scope, step.table) {
                 return Err(Error::Query {
                     message: format!(
                         "table `{}` is joined twice; joining a table under another name (an alias) is not supported yet",
-                        table.name
+                        step.table.name
                     ),
                 });
             }
-            scope.push(table);
-            let _ = write!(
-                out,
-                " {}JOIN {} ON {}",
-                if *outer { "LEFT OUTER " } else { "" },
-                table.sql().table,
-                conds.join(" AND ")
-            );
+            scope.push(step.table);
+            let _ = write!(out, " {join} {table} ON {on}");
         }
     }
     Ok(scope)
@@ -232,8 +281,8 @@ fn render(
     Ok(())
 }
 
-/// `EXISTS (SELECT 1 FROM <target> WHERE <link conditions> AND <inner>)`, correlated with the
-/// relationship's owner, which the enclosing query must reach.
+/// `EXISTS (SELECT 1 FROM <target>[, <link>] WHERE <link conditions> AND <inner>)`,
+/// correlated with the relationship's owner, which the enclosing query must reach.
 fn exists(
     rel: &RelRef,
     inner: Option<&Node>,
@@ -244,14 +293,14 @@ fn exists(
     if !in_scope(scope, rel.owner) {
         return Err(not_in_query(rel.owner, scope));
     }
-    let steps = link_conditions(rel)?;
     let mut inner_scope = scope.to_vec();
     let mut tables = Vec::new();
     let mut conds = Vec::new();
-    for (table, c) in steps {
-        inner_scope.push(table);
-        tables.push(table.sql().table.as_str());
-        conds.extend(c);
+    for step in link_conditions(rel, None)? {
+        inner_scope.push(step.table);
+        // The target, then the link table: SQLAlchemy's `select_from(target, secondary)`.
+        tables.insert(0, step.table.sql().table.as_str());
+        conds.extend(step.conds);
     }
     let _ = write!(
         out,
