@@ -417,9 +417,8 @@ fn several_sort_keys_with_nulls_first_or_last_and_distinct() -> orm::Result<()> 
             "{COLUMNS} ORDER BY hero.age DESC NULLS LAST, hero.name"
         )]
     );
-    let q = select::<Hero>()
-        .order_by(Hero::age.asc().nulls_last())
-        .order_by(Hero::name.desc());
+    // Several keys in one call, as a tuple.
+    let q = select::<Hero>().order_by((Hero::age.asc().nulls_last(), Hero::name.desc()));
     assert_eq!(
         names(session.exec(q)?.all())?,
         [

@@ -146,11 +146,12 @@ macro_rules! builder_methods {
             self.filter(condition)
         }
 
-        /// Adds an `ORDER BY` term: a column (ascending), `column.desc()`,
-        /// `column.asc().nulls_last()`, ... Each call adds a key after the previous ones.
+        /// Adds `ORDER BY` keys: a column (ascending), `column.desc()`,
+        /// `column.asc().nulls_last()`, an aggregate, or a tuple of them
+        /// (`(Hero::age.desc(), Hero::name)`). Each call adds its keys after the previous ones.
         #[must_use]
-        pub fn order_by(mut self, key: impl SortKey) -> Self {
-            self.parts.order.push(key.sort_key());
+        pub fn order_by(mut self, keys: impl SortKey) -> Self {
+            keys.push_sort_keys(&mut self.parts.order);
             self
         }
 
