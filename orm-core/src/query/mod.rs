@@ -49,7 +49,7 @@ pub(crate) struct Parts {
 }
 
 impl Parts {
-    fn new(base: &'static TableMeta) -> Parts {
+    pub(crate) fn new(base: &'static TableMeta) -> Parts {
         Parts {
             base,
             joins: Vec::new(),

@@ -498,3 +498,151 @@ pub(crate) fn exists_query(parts: &Parts, params: &mut Vec<Value>) -> Result<Str
     out.push(')');
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{ColumnDef, ForeignKeyDef, RelationDef, RelationKind};
+
+    const fn col(name: &'static str, fk: Option<ForeignKeyDef>) -> ColumnDef {
+        ColumnDef {
+            name,
+            field: name,
+            sql_type: "INTEGER",
+            optional: true,
+            primary_key: false,
+            index: false,
+            unique: false,
+            foreign_key: fk,
+        }
+    }
+
+    const fn fk(column: &'static str) -> Option<ForeignKeyDef> {
+        Some(ForeignKeyDef {
+            table: "shelf",
+            column,
+        })
+    }
+
+    /// `shelf` has the composite key (room, number) and a `code` that is not part of it;
+    /// `book` references the key in the other column order, `label` references `code`.
+    static SHELF: TableMeta = TableMeta::new(
+        "shelf",
+        "Shelf",
+        &[col("number", None), col("room", None), col("code", None)],
+        &[1, 0],
+        &[],
+    );
+    static BOOK: TableMeta = TableMeta::new(
+        "book",
+        "Book",
+        &[
+            col("id", None),
+            col("shelf_number", fk("number")),
+            col("shelf_room", fk("room")),
+        ],
+        &[0],
+        &[RelationDef {
+            field: "shelf",
+            kind: RelationKind::ManyToOne,
+            target_table: "shelf",
+            target: shelf,
+            back_populates: None,
+            link: None,
+            delete_orphan: false,
+        }],
+    );
+    static LABEL: TableMeta = TableMeta::new(
+        "label",
+        "Label",
+        &[col("id", None), col("shelf_code", fk("code"))],
+        &[0],
+        &[RelationDef {
+            field: "shelf",
+            kind: RelationKind::ManyToOne,
+            target_table: "shelf",
+            target: shelf,
+            back_populates: None,
+            link: None,
+            delete_orphan: false,
+        }],
+    );
+
+    fn shelf() -> &'static TableMeta {
+        &SHELF
+    }
+
+    fn where_clause(base: &'static TableMeta, node: Node) -> (Result<String>, Vec<Value>) {
+        let mut parts = Parts::new(base);
+        parts.filter = Some(node);
+        let mut params = Vec::new();
+        let text = select(&parts, Head::Items(&[]), &mut params)
+            .map(|t| t.split(" WHERE ").nth(1).unwrap_or_default().to_owned());
+        (text, params)
+    }
+
+    fn related(base: &'static TableMeta, key: Vec<Value>) -> Node {
+        Node::RelatedTo {
+            rel: RelRef {
+                owner: base,
+                rel: 0,
+            },
+            key,
+        }
+    }
+
+    #[test]
+    fn a_composite_key_binds_each_foreign_key_column() -> Result<()> {
+        // The key (room, number) = (7, 3), in primary-key order: each foreign-key column gets
+        // its part, and the pair is parenthesized inside a NOT or OR.
+        let key = vec![Value::Integer(7), Value::Integer(3)];
+        let empty = Node::In {
+            term: Term::Column(ColRef {
+                table: &BOOK,
+                index: 0,
+            }),
+            values: vec![],
+            negated: true,
+        };
+        let node = Node::Not(Box::new(related(&BOOK, key.clone())))
+            .or(related(&BOOK, key))
+            .or(empty);
+        let (text, params) = where_clause(&BOOK, node);
+        assert_eq!(
+            text?,
+            "NOT (book.shelf_number = ? AND book.shelf_room = ?) OR (book.shelf_number = ? AND book.shelf_room = ?) OR 1 = 1"
+        );
+        let expected = [3, 7, 3, 7].map(Value::Integer);
+        assert_eq!(params, expected);
+        Ok(())
+    }
+
+    #[test]
+    fn a_key_with_missing_parts_is_an_error() {
+        let (text, _) = where_clause(&BOOK, related(&BOOK, vec![Value::Integer(7)]));
+        assert!(matches!(text, Err(Error::Query { .. })), "{text:?}");
+    }
+
+    #[test]
+    fn a_foreign_key_to_a_column_outside_the_key_cannot_compare_with_an_object() {
+        let (text, _) = where_clause(&LABEL, related(&LABEL, vec![Value::Integer(1)]));
+        assert!(
+            matches!(&text, Err(Error::Query { message }) if message.contains("label.shelf_code")),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn a_relationship_number_that_does_not_exist_is_an_error() {
+        let mut parts = Parts::new(&SHELF);
+        parts.joins.push(Join {
+            rel: RelRef {
+                owner: &SHELF,
+                rel: 3,
+            },
+            outer: false,
+        });
+        let text = select(&parts, Head::Entity, &mut Vec::new());
+        assert!(matches!(text, Err(Error::Query { .. })), "{text:?}");
+    }
+}
