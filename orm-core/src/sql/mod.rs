@@ -10,6 +10,8 @@ use rustc_hash::FxHashMap;
 
 use crate::schema::TableMeta;
 
+mod condition;
+mod relationship;
 mod select;
 
 pub(crate) use select::{count, exists_query, select, Head};
