@@ -99,6 +99,92 @@
 //! members are alive (a collection then holds them weakly, so that two objects loaded on both
 //! sides of a relationship, which point at each other, are still freed).
 //!
+//! ## Queries
+//!
+//! [`select`] starts a query of whole rows; [`Session::exec`] runs it and returns tracked
+//! objects (the identity map's: the same object for the same row), [`Session::first`] fetches one
+//! with `LIMIT 1`, [`Session::count`] and [`Session::exists`] ask SQLite for a number and load
+//! nothing. Conditions: `eq`, `ne`, `lt`, `le`, `gt`, `ge` (`eq(None)` is `IS NULL`),
+//! `is_null`, `in_` / `not_in`, `between`, `like` and the escaped `contains`, `starts_with`,
+//! `ends_with`, combined with `and`, `or` and `!` / `not()`. Sort with `order_by` (each call adds
+//! a key; `desc()`, `nulls_first()`, `nulls_last()`); `distinct`, `limit`, `offset`.
+//!
+//! Each relationship field has a handle too (`Hero::team`, `Team::heroes`): `join` /
+//! `outer_join` follow it (a many-to-many through its link table), after which conditions and
+//! sort keys may name the joined table; `any` / `has` test related rows with an `EXISTS`
+//! subquery, and `Hero::team.eq(&team)` compares the foreign key. A condition on a table the
+//! query does not reach is [`Error::TableNotInQuery`] before any SQL runs.
+//!
+//! [`Select::columns`] selects values instead of objects: columns and aggregates ([`func`]),
+//! typed from the columns, run with [`Session::values`], with `group_by` and `having`.
+//!
+//! ```
+//! # use orm::prelude::*;
+//! # #[derive(Table, Debug, Default)]
+//! # pub struct Team {
+//! #     #[orm(primary_key)]
+//! #     pub id: Option<i64>,
+//! #     pub name: String,
+//! #     #[orm(relationship(back_populates = "team"))]
+//! #     pub heroes: Many<Hero>,
+//! # }
+//! # #[derive(Table, Debug, Default)]
+//! # pub struct Hero {
+//! #     #[orm(primary_key)]
+//! #     pub id: Option<i64>,
+//! #     pub name: String,
+//! #     pub age: Option<i64>,
+//! #     #[orm(foreign_key = "team.id")]
+//! #     pub team_id: Option<i64>,
+//! #     #[orm(relationship(back_populates = "heroes"))]
+//! #     pub team: One<Team>,
+//! # }
+//! # fn main() -> orm::Result<()> {
+//! let engine = Engine::memory()?;
+//! engine.create_all::<(Team, Hero)>()?;
+//! let session = Session::new(&engine);
+//! let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+//! for (name, age) in [("Rusty-Man", Some(48)), ("Spider-Boy", None), ("Dr. Weird", Some(36))] {
+//!     let hero = Hero { name: name.into(), age, team: One::to(&preventers), ..Default::default() };
+//!     session.add(&hero.track())?;
+//! }
+//! session.add(&Hero { name: "Deadpond".into(), ..Default::default() }.track())?;
+//!
+//! // WHERE hero.name IN (?, ?)
+//! let q = select::<Hero>().filter(Hero::name.in_(["Deadpond", "Rusty-Man"]));
+//! assert_eq!(session.exec(q)?.len(), 2);
+//!
+//! // SELECT count(*) FROM hero WHERE hero.age IS NULL
+//! assert_eq!(session.count(select::<Hero>().filter(Hero::age.eq(None)))?, 2);
+//!
+//! // FROM hero JOIN team ON team.id = hero.team_id WHERE team.name = ? ORDER BY hero.age DESC NULLS LAST
+//! let q = select::<Hero>()
+//!     .join(Hero::team)
+//!     .filter(Team::name.eq("Preventers"))
+//!     .order_by(Hero::age.desc().nulls_last());
+//! let oldest = session.first(q)?.expect("a Preventer");
+//! assert_eq!(oldest.read()?.name, "Rusty-Man");
+//!
+//! // WHERE EXISTS (SELECT 1 FROM hero WHERE team.id = hero.team_id AND hero.age > ?)
+//! let q = select::<Team>().filter(Team::heroes.any(Hero::age.gt(40)));
+//! assert!(session.exec(q)?.one()? == preventers);
+//!
+//! // SELECT hero.name, hero.age FROM hero ORDER BY hero.name
+//! let rows: Vec<(String, Option<i64>)> =
+//!     session.values(select::<Hero>().columns((Hero::name, Hero::age)).order_by(Hero::name))?;
+//! assert_eq!(rows[0], ("Deadpond".to_string(), None));
+//!
+//! // SELECT team.name, count(*), avg(hero.age) FROM team JOIN hero ON ... GROUP BY team.name HAVING count(*) > ?
+//! let q = select::<Team>()
+//!     .join(Team::heroes)
+//!     .columns((Team::name, func::count_all(), func::avg(Hero::age)))
+//!     .group_by(Team::name)
+//!     .having(func::count_all().gt(1));
+//! assert_eq!(session.values(q)?, [("Preventers".to_string(), 3, Some(42.0))]);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Seeing the SQL
 //!
 //! `Engine::echo(true)` prints each statement to stderr (`INFO Engine <SQL>` and
@@ -110,7 +196,7 @@ pub use orm_derive::Table;
 
 /// Everything a program usually needs: `use orm::prelude::*;`.
 pub mod prelude {
-    pub use orm_core::{select, Engine, Many, One, Session, Table, Tracked};
+    pub use orm_core::{func, select, Engine, Many, One, Session, Table, Tracked};
     pub use orm_derive::Table;
 }
 

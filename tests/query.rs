@@ -417,9 +417,8 @@ fn several_sort_keys_with_nulls_first_or_last_and_distinct() -> orm::Result<()> 
             "{COLUMNS} ORDER BY hero.age DESC NULLS LAST, hero.name"
         )]
     );
-    let q = select::<Hero>()
-        .order_by(Hero::age.asc().nulls_last())
-        .order_by(Hero::name.desc());
+    // Several keys in one call, as a tuple.
+    let q = select::<Hero>().order_by((Hero::age.asc().nulls_last(), Hero::name.desc()));
     assert_eq!(
         names(session.exec(q)?.all())?,
         [
@@ -629,6 +628,16 @@ fn column_queries_return_typed_tuples() -> orm::Result<()> {
     Ok(())
 }
 
+/// count(*), count(age), sum(age), avg(age), min(age), max(name).
+type Totals = (
+    i64,
+    i64,
+    Option<i64>,
+    Option<f64>,
+    Option<i64>,
+    Option<String>,
+);
+
 #[test]
 fn aggregates_are_typed_from_their_column() -> orm::Result<()> {
     let (db, session) = seeded()?;
@@ -640,14 +649,7 @@ fn aggregates_are_typed_from_their_column() -> orm::Result<()> {
         func::min(Hero::age),
         func::max(Hero::name),
     ));
-    let rows: Vec<(
-        i64,
-        i64,
-        Option<i64>,
-        Option<f64>,
-        Option<i64>,
-        Option<String>,
-    )> = session.values(q.clone())?;
+    let rows: Vec<Totals> = session.values(q.clone())?;
     assert_eq!(
         rows,
         [(

@@ -275,8 +275,8 @@ impl<T: Table, V: SqlType> From<Column<T, V>> for Order<T> {
 }
 
 impl<T: Table, V: SqlType> SortKey for Column<T, V> {
-    fn sort_key(self) -> SortTerm {
-        self.asc().sort_key()
+    fn push_sort_keys(self, out: &mut Vec<SortTerm>) {
+        self.asc().push_sort_keys(out);
     }
 }
 

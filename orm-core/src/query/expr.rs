@@ -251,11 +251,12 @@ impl<T> Order<T> {
     }
 }
 
-/// Something a query can be sorted by: an [`Order`], or a column or aggregate (ascending).
+/// Something a query can be sorted by: an [`Order`], a column or aggregate (ascending), or a
+/// tuple of 2 to 4 of them (several keys, in order).
 pub trait SortKey {
-    /// The sort term.
+    /// Appends the sort terms.
     #[doc(hidden)]
-    fn sort_key(self) -> SortTerm;
+    fn push_sort_keys(self, out: &mut Vec<SortTerm>);
 }
 
 /// A sort term with its table erased (what [`SortKey`] produces).
@@ -268,11 +269,24 @@ pub struct SortTerm {
 }
 
 impl<T> SortKey for Order<T> {
-    fn sort_key(self) -> SortTerm {
-        SortTerm {
+    fn push_sort_keys(self, out: &mut Vec<SortTerm>) {
+        out.push(SortTerm {
             term: self.term,
             descending: self.descending,
             nulls: self.nulls,
-        }
+        });
     }
 }
+
+macro_rules! sort_tuple {
+    ($($n:tt $t:ident),+) => {
+        impl<$($t: SortKey),+> SortKey for ($($t,)+) {
+            fn push_sort_keys(self, out: &mut Vec<SortTerm>) {
+                $(self.$n.push_sort_keys(out);)+
+            }
+        }
+    };
+}
+sort_tuple!(0 A, 1 B);
+sort_tuple!(0 A, 1 B, 2 C);
+sort_tuple!(0 A, 1 B, 2 C, 3 D);

@@ -145,7 +145,7 @@ impl<V: SqlType> Aggregate<V> {
 }
 
 impl<V> SortKey for Aggregate<V> {
-    fn sort_key(self) -> SortTerm {
-        Order::<()>::new(self.term, false).sort_key()
+    fn push_sort_keys(self, out: &mut Vec<SortTerm>) {
+        Order::<()>::new(self.term, false).push_sort_keys(out);
     }
 }

@@ -49,7 +49,7 @@ pub(crate) struct Parts {
 }
 
 impl Parts {
-    fn new(base: &'static TableMeta) -> Parts {
+    pub(crate) fn new(base: &'static TableMeta) -> Parts {
         Parts {
             base,
             joins: Vec::new(),
@@ -146,11 +146,12 @@ macro_rules! builder_methods {
             self.filter(condition)
         }
 
-        /// Adds an `ORDER BY` term: a column (ascending), `column.desc()`,
-        /// `column.asc().nulls_last()`, ... Each call adds a key after the previous ones.
+        /// Adds `ORDER BY` keys: a column (ascending), `column.desc()`,
+        /// `column.asc().nulls_last()`, an aggregate, or a tuple of them
+        /// (`(Hero::age.desc(), Hero::name)`). Each call adds its keys after the previous ones.
         #[must_use]
-        pub fn order_by(mut self, key: impl SortKey) -> Self {
-            self.parts.order.push(key.sort_key());
+        pub fn order_by(mut self, keys: impl SortKey) -> Self {
+            keys.push_sort_keys(&mut self.parts.order);
             self
         }
 
@@ -179,7 +180,9 @@ macro_rules! builder_methods {
         /// Adds an inner `JOIN` along a relationship of a table already in the query (`T` or
         /// one joined before): `select::<Hero>().join(Hero::team)` renders `FROM hero JOIN
         /// team ON team.id = hero.team_id`; a many-to-many relationship joins its link table
-        /// and then the target. Joining a table the query does not reach, or a table twice,
+        /// under an anonymous alias (`JOIN heroteamlink AS heroteamlink_1 ON ...`, as
+        /// SQLAlchemy does), then the target. Joining along a relationship of a table the
+        /// query does not reach, or a table twice,
         /// fails when the query runs ([`Error::TableNotInQuery`](crate::Error::TableNotInQuery),
         /// [`Error::Query`](crate::Error::Query)).
         ///

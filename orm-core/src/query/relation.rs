@@ -51,7 +51,7 @@ impl<Owner: Table, Target: Table> Relation<Owner, Target> {
 
     /// Some related row satisfies `condition`: `EXISTS (SELECT 1 FROM hero WHERE team.id =
     /// hero.team_id AND hero.age > ?)` for `Team::heroes.any(Hero::age.gt(30))`. Through a
-    /// link table, both tables are in the subquery: `EXISTS (SELECT 1 FROM heroteamlink, team
+    /// link table, both tables are in the subquery: `EXISTS (SELECT 1 FROM team, heroteamlink
     /// WHERE hero.id = heroteamlink.hero_id AND team.id = heroteamlink.team_id AND ...)`.
     ///
     /// ```text

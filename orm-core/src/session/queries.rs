@@ -7,7 +7,7 @@ use rustc_hash::FxHashSet;
 
 use super::{Rows, Session, SessionCore};
 use crate::error::Result;
-use crate::object::Tracked;
+use crate::object::{addr, Tracked};
 use crate::query::{Parts, Select, SelectValues, Selection, ValuesRow};
 use crate::sql;
 use crate::table::Table;
@@ -24,7 +24,7 @@ impl SessionCore {
         let mut items = self.fetch::<T>(&text, &params)?;
         if !parts.joins.is_empty() {
             let mut seen = FxHashSet::default();
-            items.retain(|obj| seen.insert(obj.clone()));
+            items.retain(|obj| seen.insert(addr(&obj.erased())));
         }
         Ok(Rows {
             table: T::meta().name,

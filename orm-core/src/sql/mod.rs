@@ -10,7 +10,9 @@ use rustc_hash::FxHashMap;
 
 use crate::schema::TableMeta;
 
+mod condition;
 mod loader;
+mod relationship;
 mod select;
 
 pub(crate) use loader::{select_in, select_in_link};

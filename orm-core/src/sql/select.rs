@@ -1,14 +1,15 @@
-//! Rendering of `select` queries: the `FROM` clause with its joins along relationships, the
-//! condition tree (`WHERE`, `HAVING`, `EXISTS` subqueries of `any` / `has`), grouping,
-//! ordering and limits, for whole rows, values, `count` and `exists`. Every table a query
-//! names is checked against the tables it reaches before any SQL runs; values are pushed to
-//! `params` in the order their `?` appear.
+//! Rendering of `select` queries: the `FROM` clause with its joins along relationships,
+//! then `WHERE`, `GROUP BY`, `HAVING`, `ORDER BY` and the limits, for whole rows, values,
+//! `count` and `exists`. Conditions are rendered by `condition`; the `ON` clauses come from
+//! `relationship`.
 
 use std::fmt::Write as _;
 
+use super::condition::{in_scope, not_in_query, render, term, Scope};
 use super::quote_ident;
+use super::relationship::{link_conditions, resolved};
 use crate::error::{Error, Result};
-use crate::query::{agg_name, Cmp, ColRef, Join, Node, Nulls, Parts, RelRef, SelectItem, Term};
+use crate::query::{Join, Nulls, Parts, SelectItem};
 use crate::schema::{Resolved, TableMeta};
 use crate::value::Value;
 
@@ -20,312 +21,47 @@ pub(crate) enum Head<'a> {
     Items(&'a [SelectItem]),
 }
 
-/// The tables a query (or subquery) reaches: conditions may only name these.
-type Scope = Vec<&'static TableMeta>;
-
-fn in_scope(scope: &[&'static TableMeta], table: &'static TableMeta) -> bool {
-    scope.iter().any(|t| std::ptr::eq(*t, table))
-}
-
-fn not_in_query(table: &'static TableMeta, scope: &[&'static TableMeta]) -> Error {
-    Error::TableNotInQuery {
-        table: table.name,
-        reached: scope.iter().map(|t| t.name).collect::<Vec<_>>().join(", "),
-    }
-}
-
-fn column(c: &ColRef, scope: &[&'static TableMeta]) -> Result<String> {
-    if !in_scope(scope, c.table) {
-        return Err(not_in_query(c.table, scope));
-    }
-    Ok(qualified(c.table, c.index))
-}
-
-fn qualified(table: &'static TableMeta, index: usize) -> String {
-    format!(
-        "{}.{}",
-        table.sql().table,
-        quote_ident(table.columns[index].name)
-    )
-}
-
-fn term(t: &Term, scope: &[&'static TableMeta]) -> Result<String> {
-    Ok(match t {
-        Term::Column(c) => column(c, scope)?,
-        Term::CountAll => "count(*)".to_owned(),
-        Term::Aggregate(f, c) => format!("{}({})", agg_name(*f), column(c, scope)?),
-    })
-}
-
-/// The relationship `rel` and its resolved columns, or the error saying why it has none.
-fn resolved(rel: &RelRef) -> Result<(&'static TableMeta, &'static Resolved)> {
-    let def = rel
-        .owner
-        .relations
-        .get(rel.rel)
-        .ok_or_else(|| Error::Query {
-            message: format!(
-                "{} has no relationship number {}",
-                rel.owner.rust_name, rel.rel
-            ),
-        })?;
-    Ok(((def.target)(), rel.owner.resolved(rel.rel)?))
-}
-
-/// The conditions linking `owner` to `target` (and the link table), each written as
-/// `<referenced column> = <foreign-key column>`, like SQLAlchemy's primary join; the tables
-/// the relationship adds, in join order (the link table first).
-fn link_conditions(
-    rel: &RelRef,
-) -> Result<(Vec<(&'static TableMeta, Vec<String>)>, &'static TableMeta)> {
-    let owner = rel.owner;
-    let (target, how) = resolved(rel)?;
-    let pairs = |a: &'static TableMeta, ac: &[usize], b: &'static TableMeta, bc: &[usize]| {
-        ac.iter()
-            .zip(bc)
-            .map(|(&x, &y)| format!("{} = {}", qualified(a, x), qualified(b, y)))
-            .collect::<Vec<_>>()
-    };
-    Ok(match how {
-        Resolved::ManyToOne { local, remote } => {
-            (vec![(target, pairs(target, remote, owner, local))], target)
-        }
-        Resolved::OneToMany { remote_fk, local } => (
-            vec![(target, pairs(owner, local, target, remote_fk))],
-            target,
-        ),
-        Resolved::ManyToMany {
-            link,
-            to_owner,
-            to_target,
-        } => {
-            let (lo, oo): (Vec<usize>, Vec<usize>) = to_owner.iter().copied().unzip();
-            let (lt, tt): (Vec<usize>, Vec<usize>) = to_target.iter().copied().unzip();
-            (
-                vec![
-                    (*link, pairs(owner, &oo, link, &lo)),
-                    (target, pairs(target, &tt, link, &lt)),
-                ],
-                target,
-            )
-        }
-    })
-}
-
-/// ` FROM hero JOIN team ON ...`; returns the tables reached.
+/// ` FROM hero JOIN team ON ...`; returns the tables reached. A many-to-many join goes
+/// through its link table under an anonymous alias, as SQLAlchemy writes it (`JOIN
+/// heroteamlink AS heroteamlink_1 ON hero.id = heroteamlink_1.hero_id JOIN team ON team.id =
+/// heroteamlink_1.team_id`): the link table is a means, not a table the query reaches.
 fn from_clause(parts: &Parts, out: &mut String) -> Result<Scope> {
     let mut scope = vec![parts.base];
+    let mut aliases = 0;
     let _ = write!(out, " FROM {}", parts.base.sql().table);
     for Join { rel, outer } in &parts.joins {
         if !in_scope(&scope, rel.owner) {
             return Err(not_in_query(rel.owner, &scope));
         }
-        let (steps, _) = link_conditions(rel)?;
-        for (table, conds) in steps {
-            if in_scope(&scope, table) {
+        let link_alias = match rel.owner.relations.get(rel.rel).and_then(|r| r.link) {
+            Some(link) => {
+                aliases += 1;
+                Some(quote_ident(&format!("{}_{aliases}", link().name)))
+            }
+            None => None,
+        };
+        let join = if *outer { "LEFT OUTER JOIN" } else { "JOIN" };
+        for step in link_conditions(rel, link_alias.as_deref())? {
+            let on = step.conds.join(" AND ");
+            let table = &step.table.sql().table;
+            if step.link {
+                let alias = link_alias.as_deref().unwrap_or(table);
+                let _ = write!(out, " {join} {table} AS {alias} ON {on}");
+                continue;
+            }
+            if in_scope(&scope, step.table) {
                 return Err(Error::Query {
                     message: format!(
                         "table `{}` is joined twice; joining a table under another name (an alias) is not supported yet",
-                        table.name
+                        step.table.name
                     ),
                 });
             }
-            scope.push(table);
-            let _ = write!(
-                out,
-                " {}JOIN {} ON {}",
-                if *outer { "LEFT OUTER " } else { "" },
-                table.sql().table,
-                conds.join(" AND ")
-            );
+            scope.push(step.table);
+            let _ = write!(out, " {join} {table} ON {on}");
         }
     }
     Ok(scope)
-}
-
-/// Renders a condition; `nested`: wrap `AND` / `OR` lists in parentheses.
-fn render(
-    node: &Node,
-    scope: &[&'static TableMeta],
-    out: &mut String,
-    params: &mut Vec<Value>,
-    nested: bool,
-) -> Result<()> {
-    match node {
-        Node::Cmp { term: t, op, value } => {
-            let op = match op {
-                Cmp::Eq => "=",
-                Cmp::Ne => "!=",
-                Cmp::Lt => "<",
-                Cmp::Le => "<=",
-                Cmp::Gt => ">",
-                Cmp::Ge => ">=",
-            };
-            let _ = write!(out, "{} {op} ?", term(t, scope)?);
-            params.push(value.clone());
-        }
-        Node::Null { term: t, negated } => {
-            let not = if *negated { "NOT " } else { "" };
-            let _ = write!(out, "{} IS {not}NULL", term(t, scope)?);
-        }
-        Node::In {
-            term: t,
-            values,
-            negated,
-        } => {
-            let t = term(t, scope)?;
-            if values.is_empty() {
-                // An empty list: no row is IN it, every row is NOT IN it.
-                out.push_str(if *negated { "1 = 1" } else { "0 = 1" });
-            } else {
-                let not = if *negated { "NOT " } else { "" };
-                let marks = vec!["?"; values.len()].join(", ");
-                let _ = write!(out, "{t} {not}IN ({marks})");
-                params.extend(values.iter().cloned());
-            }
-        }
-        Node::Like {
-            term: t,
-            pattern,
-            escaped,
-        } => {
-            let _ = write!(out, "{} LIKE ?", term(t, scope)?);
-            if *escaped {
-                let _ = write!(out, " ESCAPE '{}'", crate::query::LIKE_ESCAPE);
-            }
-            params.push(pattern.clone());
-        }
-        Node::Between { term: t, low, high } => {
-            let _ = write!(out, "{} BETWEEN ? AND ?", term(t, scope)?);
-            params.push(low.clone());
-            params.push(high.clone());
-        }
-        Node::Not(inner) => {
-            out.push_str("NOT (");
-            render(inner, scope, out, params, false)?;
-            out.push(')');
-        }
-        Node::And(items) | Node::Or(items) => {
-            let joiner = if matches!(node, Node::And(_)) {
-                " AND "
-            } else {
-                " OR "
-            };
-            if nested {
-                out.push('(');
-            }
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push_str(joiner);
-                }
-                render(item, scope, out, params, true)?;
-            }
-            if nested {
-                out.push(')');
-            }
-        }
-        Node::Exists { rel, inner } => exists(rel, inner.as_deref(), scope, out, params)?,
-        Node::RelatedTo { rel, key } => related_to(rel, key, scope, out, params, nested)?,
-        Node::Invalid(message) => {
-            return Err(Error::Query {
-                message: message.clone(),
-            })
-        }
-    }
-    Ok(())
-}
-
-/// `EXISTS (SELECT 1 FROM <target> WHERE <link conditions> AND <inner>)`, correlated with the
-/// relationship's owner, which the enclosing query must reach.
-fn exists(
-    rel: &RelRef,
-    inner: Option<&Node>,
-    scope: &[&'static TableMeta],
-    out: &mut String,
-    params: &mut Vec<Value>,
-) -> Result<()> {
-    if !in_scope(scope, rel.owner) {
-        return Err(not_in_query(rel.owner, scope));
-    }
-    let (steps, _) = link_conditions(rel)?;
-    let mut inner_scope = scope.to_vec();
-    let mut tables = Vec::new();
-    let mut conds = Vec::new();
-    for (table, c) in steps {
-        inner_scope.push(table);
-        tables.push(table.sql().table.as_str());
-        conds.extend(c);
-    }
-    let _ = write!(
-        out,
-        "EXISTS (SELECT 1 FROM {} WHERE {}",
-        tables.join(", "),
-        conds.join(" AND ")
-    );
-    match inner {
-        Some(Node::And(items)) => {
-            for item in items {
-                out.push_str(" AND ");
-                render(item, &inner_scope, out, params, true)?;
-            }
-        }
-        Some(node) => {
-            out.push_str(" AND ");
-            render(node, &inner_scope, out, params, true)?;
-        }
-        None => {}
-    }
-    out.push(')');
-    Ok(())
-}
-
-/// `hero.team_id = ?`: a many-to-one relationship's foreign key equals a target's key.
-fn related_to(
-    rel: &RelRef,
-    key: &[Value],
-    scope: &[&'static TableMeta],
-    out: &mut String,
-    params: &mut Vec<Value>,
-    nested: bool,
-) -> Result<()> {
-    let (target, how) = resolved(rel)?;
-    let Resolved::ManyToOne { local, remote } = how else {
-        return Err(Error::Query {
-            message: "only a many-to-one relationship can be compared with an object".into(),
-        });
-    };
-    let mut conds = Vec::new();
-    for (&l, r) in local.iter().zip(remote) {
-        let pos = target.primary_key.iter().position(|p| p == r);
-        let Some(value) = pos.and_then(|p| key.get(p)) else {
-            return Err(Error::Query {
-                message: format!(
-                    "foreign key `{}.{}` does not reference the primary key of `{}`; compare the column instead",
-                    rel.owner.name, rel.owner.columns[l].name, target.name
-                ),
-            });
-        };
-        conds.push(format!(
-            "{} = ?",
-            column(
-                &ColRef {
-                    table: rel.owner,
-                    index: l
-                },
-                scope
-            )?
-        ));
-        params.push(value.clone());
-    }
-    let wrap = nested && conds.len() > 1;
-    if wrap {
-        out.push('(');
-    }
-    out.push_str(&conds.join(" AND "));
-    if wrap {
-        out.push(')');
-    }
-    Ok(())
 }
 
 /// `WHERE`, `GROUP BY`, `HAVING`, then (with `ordered`) `ORDER BY` and the limits.
