@@ -11,7 +11,7 @@
 
 use std::marker::PhantomData;
 
-use crate::query::{Relation, RelRef};
+use crate::query::{RelRef, Relation, Select};
 use crate::schema::{Lazy, TableMeta};
 use crate::table::Table;
 
@@ -112,6 +112,21 @@ pub fn joined<O: Table, T: Table>(rel: Relation<O, T>) -> Load<O, T> {
 /// (SQLAlchemy's `lazyload`).
 pub fn lazyload<O: Table, T: Table>(rel: Relation<O, T>) -> Load<O, T> {
     Load::new(rel, Lazy::Select)
+}
+
+impl<T: Table> Select<T> {
+    /// Adds a loader option for the relationships of the objects this query returns:
+    /// [`selectin`], [`joined`] or [`lazyload`], nested with [`Load::then`]. Each call adds
+    /// one; an option overrides the relationship's declared default for this query.
+    ///
+    /// ```text
+    /// select::<Team>().options(selectin(Team::heroes).then(selectin(Hero::teams)))
+    /// ```
+    #[must_use]
+    pub fn options<U>(mut self, load: Load<T, U>) -> Self {
+        self.loads.push(load.node);
+        self
+    }
 }
 
 /// The options that apply to objects of `meta`: the given ones, then the declared default of

@@ -8,6 +8,7 @@
 
 use std::marker::PhantomData;
 
+use crate::loader::LoadNode;
 use crate::schema::TableMeta;
 use crate::table::Table;
 
@@ -75,6 +76,8 @@ impl Parts {
 /// `first`).
 pub struct Select<T> {
     pub(crate) parts: Parts,
+    /// Loader options (`options`), for the relationships of the objects returned.
+    pub(crate) loads: Vec<LoadNode>,
     _marker: PhantomData<fn() -> T>,
 }
 
@@ -82,6 +85,7 @@ impl<T> Clone for Select<T> {
     fn clone(&self) -> Self {
         Select {
             parts: self.parts.clone(),
+            loads: self.loads.clone(),
             _marker: PhantomData,
         }
     }
@@ -91,6 +95,7 @@ impl<T> std::fmt::Debug for Select<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Select")
             .field("parts", &self.parts)
+            .field("loads", &self.loads)
             .finish()
     }
 }
@@ -99,6 +104,7 @@ impl<T> std::fmt::Debug for Select<T> {
 pub fn select<T: Table>() -> Select<T> {
     Select {
         parts: Parts::new(T::meta()),
+        loads: Vec::new(),
         _marker: PhantomData,
     }
 }

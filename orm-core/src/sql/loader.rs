@@ -3,7 +3,9 @@
 //! composite key).
 
 use super::quote_ident;
-use crate::schema::TableMeta;
+use crate::error::{Error, Result};
+use crate::query::RelRef;
+use crate::schema::{Resolved, TableMeta};
 
 /// `hero.team_id IN (?, ?)` or `(link.a, link.b) IN (VALUES (?, ?), (?, ?))` for `rows`
 /// keys of the given (already qualified) columns.
@@ -73,4 +75,55 @@ pub(crate) fn select_in_link(
         on.join(" AND "),
         in_list(&owner_cols, rows)
     )
+}
+
+/// The alias of the `n`-th table a query joins to load it (`team_1`).
+fn alias(rel: &RelRef, n: usize) -> String {
+    let target = (rel.owner.relations[rel.rel].target)();
+    quote_ident(&format!("{}_{n}", target.name))
+}
+
+/// `team_1.id, team_1.name, ...`: the columns of the target of `rel`, loaded with the query.
+pub(crate) fn joined_columns(rel: &RelRef, n: usize) -> String {
+    let target = (rel.owner.relations[rel.rel].target)();
+    let alias = alias(rel, n);
+    target
+        .columns
+        .iter()
+        .map(|c| format!("{alias}.{}", quote_ident(c.name)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// ` LEFT OUTER JOIN team AS team_1 ON team_1.id = hero.team_id` for many-to-one `rel`.
+pub(crate) fn joined_clause(rel: &RelRef, n: usize) -> Result<String> {
+    let owner = rel.owner;
+    let def = &owner.relations[rel.rel];
+    let target = (def.target)();
+    let Resolved::ManyToOne { local, remote } = owner.resolved(rel.rel)? else {
+        return Err(Error::Query {
+            message: format!(
+                "{}.{} is not a many-to-one relationship; only those load in the same statement",
+                owner.rust_name, def.field
+            ),
+        });
+    };
+    let alias = alias(rel, n);
+    let on: Vec<String> = local
+        .iter()
+        .zip(remote)
+        .map(|(&l, &r)| {
+            format!(
+                "{alias}.{} = {}.{}",
+                quote_ident(target.columns[r].name),
+                owner.sql().table,
+                quote_ident(owner.columns[l].name)
+            )
+        })
+        .collect();
+    Ok(format!(
+        " LEFT OUTER JOIN {} AS {alias} ON {}",
+        target.sql().table,
+        on.join(" AND ")
+    ))
 }

@@ -9,7 +9,7 @@ use super::condition::{in_scope, not_in_query, render, term, Scope};
 use super::quote_ident;
 use super::relationship::{link_conditions, resolved};
 use crate::error::{Error, Result};
-use crate::query::{Join, Nulls, Parts, SelectItem};
+use crate::query::{Join, Nulls, Parts, RelRef, SelectItem};
 use crate::schema::{Resolved, TableMeta};
 use crate::value::Value;
 
@@ -17,6 +17,10 @@ use crate::value::Value;
 pub(crate) enum Head<'a> {
     /// Every column of the base table, in order (rows become objects).
     Entity,
+    /// As `Entity`, followed by the columns of the target of each many-to-one relationship
+    /// of the base table given here, loaded in the same statement (`joined`) through a `LEFT
+    /// OUTER JOIN` under an alias of its own (`team_1`, ...).
+    EntityJoined(&'a [RelRef]),
     /// The given items (a column query).
     Items(&'a [SelectItem]),
 }
@@ -133,8 +137,15 @@ pub(crate) fn select(parts: &Parts, head: Head<'_>, params: &mut Vec<Value>) -> 
     if parts.distinct {
         out.push_str("DISTINCT ");
     }
-    match head {
+    match &head {
         Head::Entity => out.push_str(&parts.base.sql().columns),
+        Head::EntityJoined(rels) => {
+            out.push_str(&parts.base.sql().columns);
+            for (n, rel) in rels.iter().enumerate() {
+                out.push_str(", ");
+                out.push_str(&super::loader::joined_columns(rel, n + 1));
+            }
+        }
         Head::Items(items) => {
             let terms = items
                 .iter()
@@ -144,6 +155,11 @@ pub(crate) fn select(parts: &Parts, head: Head<'_>, params: &mut Vec<Value>) -> 
         }
     }
     out.push_str(&from);
+    if let Head::EntityJoined(rels) = head {
+        for (n, rel) in rels.iter().enumerate() {
+            out.push_str(&super::loader::joined_clause(rel, n + 1)?);
+        }
+    }
     tail(parts, &scope, &mut out, params, true)?;
     Ok(out)
 }
