@@ -4,7 +4,9 @@
 //! ([`Expr`]), sort keys ([`Order`]) and aggregates ([`func`]). A comparison with a value of
 //! the wrong type does not compile; a condition on a table the query does not reach is
 //! [`Error::TableNotInQuery`](crate::Error::TableNotInQuery) when the query runs, before any
-//! SQL. The builder only describes; `sql` renders it and the session runs it.
+//! SQL. The builder only describes; `sql` renders it and the session runs it. The `orm`
+//! crate's documentation (section "Queries") has a runnable example of each part; the
+//! examples here show the SQL each call renders.
 
 use std::marker::PhantomData;
 

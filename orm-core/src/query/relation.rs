@@ -81,8 +81,10 @@ impl<Owner: Table, Target: Table> Relation<Owner, Target> {
 
     /// The relationship points at `target`: compares the foreign-key columns with the
     /// target's primary key, bound (`hero.team_id = ?`); no join needed. Only for a
-    /// many-to-one (`One`) relationship. A target without a key yet (never flushed) makes the
-    /// query fail with [`Error::Query`](crate::Error::Query) before any SQL runs.
+    /// many-to-one (`One`) relationship. The key is read when the condition is built; a
+    /// target without a key yet (never flushed) makes the query fail with
+    /// [`Error::Query`](crate::Error::Query) before any SQL runs, autoflush included (flush
+    /// first, then build the condition).
     pub fn eq(self, target: &Tracked<Target>) -> Expr<Owner> {
         let rel = self.rel();
         let Some(def) = rel.owner.relations.get(rel.rel) else {
