@@ -20,7 +20,7 @@ mod value;
 
 pub use engine::{Captured, Engine, Recorded, Statement};
 pub use error::{Error, Result};
-pub use loader::{joined, lazyload, selectin, Load};
+pub use loader::{joined, lazyload, selectin, Load, LoadOptions};
 pub use object::{ReadGuard, Status, Tracked, WriteGuard};
 pub use query::func;
 pub use query::{

@@ -115,6 +115,14 @@ impl std::fmt::Debug for Factory {
     }
 }
 
+#[cfg(test)]
+impl Factory {
+    /// For metadata with no struct behind it (unit tests of SQL text): building fails.
+    pub(crate) const NONE: Factory = Factory(|_, _, _| {
+        Err(Error::Schema("no struct behind this table".into()))
+    });
+}
+
 /// The [`Factory`] of `T`.
 #[doc(hidden)]
 pub const fn factory<T: Table>() -> Factory {

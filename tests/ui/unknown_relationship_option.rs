@@ -1,4 +1,4 @@
-// `relationship(...)` takes only `back_populates`, `link_model` and `delete_orphan`.
+// `relationship(...)` takes only `back_populates`, `link_model`, `delete_orphan` and `lazy`.
 use orm::prelude::*;
 
 #[derive(Table)]

@@ -114,6 +114,44 @@ pub fn lazyload<O: Table, T: Table>(rel: Relation<O, T>) -> Load<O, T> {
     Load::new(rel, Lazy::Select)
 }
 
+/// One or several loader options for objects of `O`, as [`Session::get_with`] takes them:
+/// a [`Load`], or a tuple of up to four.
+///
+/// [`Session::get_with`]: crate::Session::get_with
+pub trait LoadOptions<O> {
+    /// The options, type-erased.
+    #[doc(hidden)]
+    fn nodes(self) -> LoadNodes;
+}
+
+/// Loader options, type-erased (what [`LoadOptions`] hands the session).
+#[doc(hidden)]
+pub struct LoadNodes(pub(crate) Vec<LoadNode>);
+
+impl<O, T> LoadOptions<O> for Load<O, T> {
+    fn nodes(self) -> LoadNodes {
+        LoadNodes(vec![self.node])
+    }
+}
+
+macro_rules! load_options_tuple {
+    ($($t:ident),+) => {
+        impl<O, $($t: LoadOptions<O>),+> LoadOptions<O> for ($($t,)+) {
+            #[allow(non_snake_case)]
+            fn nodes(self) -> LoadNodes {
+                let ($($t,)+) = self;
+                let mut out = Vec::new();
+                $(out.extend($t.nodes().0);)+
+                LoadNodes(out)
+            }
+        }
+    };
+}
+load_options_tuple!(A);
+load_options_tuple!(A, B);
+load_options_tuple!(A, B, C);
+load_options_tuple!(A, B, C, D);
+
 impl<T: Table> Select<T> {
     /// Adds a loader option for the relationships of the objects this query returns:
     /// [`selectin`], [`joined`] or [`lazyload`], nested with [`Load::then`]. Each call adds

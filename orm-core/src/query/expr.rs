@@ -66,6 +66,18 @@ pub(crate) struct RelRef {
     pub rel: usize,
 }
 
+impl RelRef {
+    /// The table the relationship points at.
+    pub(crate) fn target(&self) -> &'static TableMeta {
+        (self.owner.relations[self.rel].target)()
+    }
+
+    /// Whether it is a `One` (this table holds the foreign key).
+    pub(crate) fn is_many_to_one(&self) -> bool {
+        self.owner.relations[self.rel].kind == crate::schema::RelationKind::ManyToOne
+    }
+}
+
 impl PartialEq for RelRef {
     fn eq(&self, other: &RelRef) -> bool {
         std::ptr::eq(self.owner, other.owner) && self.rel == other.rel

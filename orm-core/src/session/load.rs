@@ -185,7 +185,11 @@ pub(crate) fn load_one<T: Table>(owner: &ObjRef, key: &Key) -> Result<Option<Tra
     if let Some(obj) = core.identity.get(T::meta(), key) {
         return Ok(typed(obj));
     }
-    core.fetch_by_key::<T>(key)
+    let found = core.fetch_by_key::<T>(key)?;
+    if let Some(obj) = &found {
+        core.run_loads(&[obj.erased()], T::meta(), &[])?;
+    }
+    Ok(found)
 }
 
 /// Loads the members of collection `rel` of `owner`: one SELECT.
@@ -226,5 +230,9 @@ pub(crate) fn load_many<T: Table>(owner: &ObjRef, rel: usize) -> Result<Vec<Trac
         Resolved::ManyToOne { .. } => return Ok(Vec::new()),
     };
     let mut core = shared.lock();
-    core.fetch::<T>(&text, &params)
+    let members = core.fetch::<T>(&text, &params)?;
+    // The members' own relationships declared eager load with them.
+    let erased: Vec<_> = members.iter().map(Tracked::erased).collect();
+    core.run_loads(&erased, T::meta(), &[])?;
+    Ok(members)
 }

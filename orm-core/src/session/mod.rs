@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use crate::engine::{Conn, Engine};
 use crate::error::{Error, Result};
 use crate::identity::IdentityMap;
+use crate::loader::{LoadNode, LoadOptions};
 use crate::object::{addr, typed, ObjRef, Status, Tracked};
 use crate::query::Select;
 use crate::schema::RelationKind;
@@ -154,7 +155,30 @@ impl Session {
     /// # Errors
     /// [`Error::KeyShape`] for a key with the wrong number of columns; statement errors.
     pub fn get<T: Table>(&self, key: impl Into<Key>) -> Result<Option<Tracked<T>>> {
-        let key = key.into();
+        self.get_object::<T>(key.into(), &[])
+    }
+
+    /// [`get`](Self::get) with loader options for the object's relationships
+    /// ([`selectin`](crate::selectin), [`joined`](crate::joined), ...), which run whether the
+    /// object came from the identity map or from the database; a relationship already loaded
+    /// is left as it is. Each option loads with its own statement here.
+    ///
+    /// ```text
+    /// let team = session.get_with::<Team>(1, selectin(Team::heroes))?;
+    /// let hero = session.get_with::<Hero>(1, (joined(Hero::team), selectin(Hero::teams)))?;
+    /// ```
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn get_with<T: Table>(
+        &self,
+        key: impl Into<Key>,
+        options: impl LoadOptions<T>,
+    ) -> Result<Option<Tracked<T>>> {
+        self.get_object::<T>(key.into(), &options.nodes().0)
+    }
+
+    fn get_object<T: Table>(&self, key: Key, loads: &[LoadNode]) -> Result<Option<Tracked<T>>> {
         let meta = T::meta();
         if key.len() != meta.primary_key.len() {
             return Err(Error::KeyShape {
@@ -164,20 +188,34 @@ impl Session {
             });
         }
         let mut core = self.shared.lock();
-        if let Some(obj) = core.identity.get(meta, &key) {
-            if obj.state().status == Status::Deleted {
-                return Ok(None);
-            }
-            if obj.state().expired {
-                match core.refresh_obj(&obj) {
-                    Err(Error::ObjectDeleted { .. }) => return Ok(None),
-                    other => other?,
+        let hit = core.identity.get(meta, &key);
+        // A hit runs no SQL for the declared eager defaults (they ran when it was loaded);
+        // options given here still apply.
+        let fetched = hit.is_none();
+        let found = match hit {
+            Some(obj) => {
+                if obj.state().status == Status::Deleted {
+                    return Ok(None);
                 }
+                if obj.state().expired {
+                    match core.refresh_obj(&obj) {
+                        Err(Error::ObjectDeleted { .. }) => return Ok(None),
+                        other => other?,
+                    }
+                }
+                typed(obj)
             }
-            return Ok(typed(obj));
+            None => {
+                core.autoflush()?;
+                core.fetch_by_key::<T>(&key)?
+            }
+        };
+        if let Some(obj) = &found {
+            if fetched || !loads.is_empty() {
+                core.run_loads(&[obj.erased()], meta, loads)?;
+            }
         }
-        core.autoflush()?;
-        core.fetch_by_key::<T>(&key)
+        Ok(found)
     }
 
     /// Runs a `select` (flushing pending changes first) and returns its rows as tracked
@@ -188,7 +226,9 @@ impl Session {
     /// [`Error::TableNotInQuery`] and [`Error::Query`] before any SQL runs; statement and
     /// decoding errors; errors of the autoflush.
     pub fn exec<T: Table>(&self, query: Select<T>) -> Result<Rows<T>> {
-        self.shared.lock().exec_select::<T>(&query.parts)
+        self.shared
+            .lock()
+            .exec_select::<T>(&query.parts, &query.loads)
     }
 
     /// Marks `obj` for deletion at the next flush. Its many-to-many links (and the children

@@ -5,30 +5,66 @@
 
 use rustc_hash::FxHashSet;
 
-use super::{Rows, Session, SessionCore};
+use super::{Rows, Session, SessionCore, Shape};
 use crate::error::Result;
-use crate::object::{addr, Tracked};
-use crate::query::{Parts, Select, SelectValues, Selection, ValuesRow};
+use crate::loader::{effective, LoadNode};
+use crate::object::{addr, typed, ObjRef, Tracked};
+use crate::query::{Parts, RelRef, Select, SelectValues, Selection, ValuesRow};
+use crate::schema::Lazy;
 use crate::sql;
 use crate::table::Table;
 use crate::value::Value;
 
 impl SessionCore {
-    /// Renders and runs a select of whole rows of `T` (after the autoflush); a join that
-    /// repeats rows gives each object once, in the order first seen (SQLAlchemy's ORM
-    /// de-duplicates entities the same way).
-    pub(super) fn exec_select<T: Table>(&mut self, parts: &Parts) -> Result<Rows<T>> {
+    /// Renders and runs a select of whole rows of `T` (after the autoflush), then its loader
+    /// options and the declared eager defaults. A join that repeats rows gives each object
+    /// once, in the order first seen (SQLAlchemy's ORM de-duplicates entities the same way).
+    /// Many-to-one relationships loaded `joined` come in the same statement, each target's
+    /// columns after the base table's.
+    pub(super) fn exec_select<T: Table>(
+        &mut self,
+        parts: &Parts,
+        loads: &[LoadNode],
+    ) -> Result<Rows<T>> {
+        let meta = T::meta();
+        let joined: Vec<RelRef> = effective(meta, loads, &[])
+            .into_iter()
+            .filter(|n| n.how == Lazy::Joined && n.rel.is_many_to_one())
+            .map(|n| n.rel)
+            .collect();
         let mut params = Vec::new();
-        let text = sql::select(parts, sql::Head::Entity, &mut params)?;
+        let head = if joined.is_empty() {
+            sql::Head::Entity
+        } else {
+            sql::Head::EntityJoined(&joined)
+        };
+        let text = sql::select(parts, head, &mut params)?;
         self.autoflush()?;
-        let mut items = self.fetch::<T>(&text, &params)?;
-        if !parts.joins.is_empty() {
-            let mut seen = FxHashSet::default();
-            items.retain(|obj| seen.insert(addr(&obj.erased())));
+        let mut entities = vec![(meta, 0)];
+        for rel in &joined {
+            let (last, offset) = entities[entities.len() - 1];
+            entities.push((rel.target(), offset + last.columns.len()));
         }
+        let shape = Shape {
+            entities: &entities,
+            key_cols: &[],
+        };
+        let fetched = self.fetch_shaped(&text, &params, &shape)?;
+        let mut seen = FxHashSet::default();
+        let mut owners: Vec<ObjRef> = Vec::new();
+        for row in fetched.objects.chunks(entities.len()) {
+            let Some(owner) = &row[0] else { continue };
+            for (rel, target) in joined.iter().zip(&row[1..]) {
+                owner.relations()[rel.rel].populate(target.iter().cloned().collect());
+            }
+            if seen.insert(addr(owner)) {
+                owners.push(owner.clone());
+            }
+        }
+        self.run_loads(&owners, meta, loads)?;
         Ok(Rows {
-            table: T::meta().name,
-            items,
+            table: meta.name,
+            items: owners.into_iter().filter_map(typed::<T>).collect(),
         })
     }
 
@@ -86,7 +122,11 @@ impl Session {
     pub fn first<T: Table>(&self, query: Select<T>) -> Result<Option<Tracked<T>>> {
         let mut parts = query.parts;
         parts.limit = Some(parts.limit.map_or(1, |n| n.min(1)));
-        Ok(self.shared.lock().exec_select::<T>(&parts)?.first())
+        Ok(self
+            .shared
+            .lock()
+            .exec_select::<T>(&parts, &query.loads)?
+            .first())
     }
 
     /// Runs a column query ([`Select::columns`](crate::Select::columns)) and returns one

@@ -238,7 +238,8 @@ fn related_to(
 mod tests {
     use super::*;
     use crate::query::{Join, Parts};
-    use crate::schema::{ColumnDef, ForeignKeyDef, RelationDef, RelationKind};
+    use crate::schema::{ColumnDef, ForeignKeyDef, Lazy, RelationDef, RelationKind};
+    use crate::table::Factory;
     use crate::sql::select::{select, Head};
 
     const fn col(name: &'static str, fk: Option<ForeignKeyDef>) -> ColumnDef {
@@ -269,6 +270,7 @@ mod tests {
         &[col("number", None), col("room", None), col("code", None)],
         &[1, 0],
         &[],
+        Factory::NONE,
     );
     static BOOK: TableMeta = TableMeta::new(
         "book",
@@ -287,7 +289,9 @@ mod tests {
             back_populates: None,
             link: None,
             delete_orphan: false,
+            lazy: Lazy::Select,
         }],
+        Factory::NONE,
     );
     static LABEL: TableMeta = TableMeta::new(
         "label",
@@ -302,7 +306,9 @@ mod tests {
             back_populates: None,
             link: None,
             delete_orphan: false,
+            lazy: Lazy::Select,
         }],
+        Factory::NONE,
     );
 
     fn shelf() -> &'static TableMeta {
