@@ -7,9 +7,9 @@ use std::sync::Weak;
 
 use crate::error::{Error, Result};
 use crate::object::{ObjRef, Tracked};
-use crate::session::SessionShared;
 use crate::relation::{CellRef, Reassignment};
 use crate::schema::{ColumnDef, RelationDef, TableMeta};
+use crate::session::SessionShared;
 use crate::value::{ConvertError, Key, SqlType, Value};
 
 /// A struct stored as rows of one table. Implement it with `#[derive(Table)]`.
@@ -118,9 +118,8 @@ impl std::fmt::Debug for Factory {
 #[cfg(test)]
 impl Factory {
     /// For metadata with no struct behind it (unit tests of SQL text): building fails.
-    pub(crate) const NONE: Factory = Factory(|_, _, _| {
-        Err(Error::Schema("no struct behind this table".into()))
-    });
+    pub(crate) const NONE: Factory =
+        Factory(|_, _, _| Err(Error::Schema("no struct behind this table".into())));
 }
 
 /// The [`Factory`] of `T`.

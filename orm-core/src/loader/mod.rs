@@ -52,7 +52,11 @@ pub(crate) struct LoadNode {
 impl std::fmt::Debug for LoadNode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let def = &self.rel.owner.relations[self.rel.rel];
-        write!(f, "{:?}({}.{})", self.how, self.rel.owner.rust_name, def.field)?;
+        write!(
+            f,
+            "{:?}({}.{})",
+            self.how, self.rel.owner.rust_name, def.field
+        )?;
         for t in &self.then {
             write!(f, ".then({t:?})")?;
         }

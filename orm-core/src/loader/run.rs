@@ -150,6 +150,9 @@ impl SessionCore {
                 .cloned()
                 .collect()
         };
+        // The identity map holds clean objects weakly: keep the ones read here alive until
+        // their owners hold them.
+        let mut read = Vec::new();
         for chunk in missing.chunks(CHUNK) {
             let params: Vec<Value> = chunk.iter().flat_map(Key::to_values).collect();
             let text = sql::select_in(target, target.primary_key, chunk.len());
@@ -157,12 +160,13 @@ impl SessionCore {
                 entities: &[(target, 0)],
                 key_cols: &[],
             };
-            self.fetch_shaped(&text, &params, &shape)?;
+            read.extend(self.fetch_shaped(&text, &params, &shape)?.objects);
         }
         for (owner, key) in owners.iter().zip(keys) {
             let found = key.and_then(|k| self.identity.get(target, &k));
             owner.relations()[rel].populate(found.into_iter().collect());
         }
+        drop(read);
         Ok(())
     }
 }
@@ -177,10 +181,12 @@ fn owner_keys(owners: &[ObjRef], cols: &[usize]) -> Result<Vec<Option<Key>>> {
             let key = o.state().key.clone();
             let values = cols
                 .iter()
-                .map(|&c| match (meta.primary_key.iter().position(|&p| p == c), &key) {
-                    (Some(pos), Some(k)) => Ok(k.to_values()[pos].clone()),
-                    _ => o.column_value(c),
-                })
+                .map(
+                    |&c| match (meta.primary_key.iter().position(|&p| p == c), &key) {
+                        (Some(pos), Some(k)) => Ok(k.to_values()[pos].clone()),
+                        _ => o.column_value(c),
+                    },
+                )
                 .collect::<Result<Vec<Value>>>()?;
             Ok(Key::from_values(&values))
         })

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use rustc_hash::FxHashSet;
 
 use super::{
-    back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, Binding, CellRef, ErasedRelation,
-    History, Reassignment, RelationField,
+    back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, Binding, CellRef,
+    ErasedRelation, History, Reassignment, RelationField,
 };
 use crate::error::{Error, Result};
 use crate::object::{addr, typed, ErasedObj, ObjRef, Tracked, WeakTracked};
@@ -524,10 +524,9 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
         // no longer a member.
         let items: Vec<Tracked<T>> = members
             .into_iter()
-            .filter(|m| {
-                owner.as_ref().is_none_or(|o| {
-                    !back_cell(m, back).is_some_and(|c| c.moved_away_from(o))
-                })
+            .filter(|m| match &owner {
+                Some(o) => !back_cell(m, back).is_some_and(|c| c.moved_away_from(o)),
+                None => true,
             })
             .filter_map(typed::<T>)
             .collect();

@@ -27,11 +27,11 @@ mod load;
 mod queries;
 mod rows;
 
+pub(crate) use fetch::Shape;
 pub(crate) use load::{
     cascade, check_cascade, ensure_fresh, foreign_key_of, load_many, load_one, lookup,
     referenced_key, register_modified, reload, require_session, set_one_keys,
 };
-pub(crate) use fetch::Shape;
 pub use rows::Rows;
 
 pub(crate) struct SessionShared {

@@ -239,8 +239,8 @@ mod tests {
     use super::*;
     use crate::query::{Join, Parts};
     use crate::schema::{ColumnDef, ForeignKeyDef, Lazy, RelationDef, RelationKind};
-    use crate::table::Factory;
     use crate::sql::select::{select, Head};
+    use crate::table::Factory;
 
     const fn col(name: &'static str, fk: Option<ForeignKeyDef>) -> ColumnDef {
         ColumnDef {

@@ -23,7 +23,13 @@ fn in_list(columns: &[String], rows: usize) -> String {
 
 fn qualified(table: &'static TableMeta, cols: &[usize]) -> Vec<String> {
     cols.iter()
-        .map(|&c| format!("{}.{}", table.sql().table, quote_ident(table.columns[c].name)))
+        .map(|&c| {
+            format!(
+                "{}.{}",
+                table.sql().table,
+                quote_ident(table.columns[c].name)
+            )
+        })
         .collect()
 }
 
