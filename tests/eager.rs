@@ -329,7 +329,7 @@ mod declared {
         #[orm(primary_key)]
         pub id: Option<i64>,
         pub name: String,
-        #[orm(relationship(back_populates = "guild", lazy = "selectin"))]
+        #[orm(relationship(back_populates = "guild", lazy = "selectin", order_by = Member::name.desc()))]
         pub members: Many<Member>,
         #[orm(relationship(back_populates = "guild", lazy = "raise"))]
         pub banners: Many<Banner>,
@@ -404,11 +404,15 @@ fn declared_defaults_load_with_every_query() -> orm::Result<()> {
         db.sql(),
         [
             "SELECT guild.id, guild.name FROM guild".to_owned(),
-            "SELECT member.id, member.name, member.guild_id FROM member WHERE member.guild_id IN (?, ?) (1, 2)".to_owned(),
+            "SELECT member.id, member.name, member.guild_id FROM member WHERE member.guild_id IN (?, ?) ORDER BY member.name DESC (1, 2)".to_owned(),
         ]
     );
     let members = guilds[0].read()?.members.to_vec()?;
-    assert_eq!(members.len(), 2);
+    let names: Vec<String> = members
+        .iter()
+        .map(|m| Ok(m.read()?.name.clone()))
+        .collect::<orm::Result<_>>()?;
+    assert_eq!(names, ["member 0.1", "member 0.0"], "declared order_by");
     assert_eq!(members[0].read()?.guild.get()?, Some(guilds[0].clone()));
     assert!(db.sql().is_empty());
 
@@ -428,6 +432,13 @@ fn declared_defaults_load_with_every_query() -> orm::Result<()> {
         .all();
     assert_eq!(db.sql().len(), 1);
     assert!(!guilds[0].read()?.members.is_loaded());
+    // Lazily, in the declared order too.
+    let members = guilds[1].read()?.members.to_vec()?;
+    assert_eq!(
+        db.sql(),
+        ["SELECT member.id, member.name, member.guild_id FROM member WHERE ? = member.guild_id ORDER BY member.name DESC (2,)"]
+    );
+    assert_eq!(members[0].read()?.name, "member 1.1");
     Ok(())
 }
 
@@ -504,7 +515,11 @@ mod linked {
         #[orm(primary_key)]
         pub id: Option<i64>,
         pub name: String,
-        #[orm(relationship(back_populates = "clubs", link_model = Membership))]
+        #[orm(relationship(
+            back_populates = "clubs",
+            link_model = Membership,
+            order_by = (Membership::is_admin.desc(), Person::name)
+        ))]
         pub people: Many<Person>,
         #[orm(relationship(back_populates = "club"))]
         pub memberships: Many<Membership>,
@@ -574,7 +589,7 @@ fn selectin_through_a_link_table_and_nested() -> orm::Result<()> {
         [
             "SELECT person.id, person.name FROM person",
             "SELECT club.id, club.name, membership.person_id FROM club JOIN membership ON club.id = membership.club_id WHERE membership.person_id IN (?, ?, ?) (1, 2, 3)",
-            "SELECT person.id, person.name, membership.club_id FROM person JOIN membership ON person.id = membership.person_id WHERE membership.club_id IN (?, ?, ?) (1, 2, 3)",
+            "SELECT person.id, person.name, membership.club_id FROM person JOIN membership ON person.id = membership.person_id WHERE membership.club_id IN (?, ?, ?) ORDER BY membership.is_admin DESC, person.name (1, 2, 3)",
         ]
     );
     let clubs_of_3 = people[2].read()?.clubs.to_vec()?;
@@ -584,6 +599,9 @@ fn selectin_through_a_link_table_and_nested() -> orm::Result<()> {
         members_of_1, people,
         "the same objects, every person in club 1"
     );
+    // Ordered as declared: the admin first, then by name.
+    let members_of_2 = clubs_of_3[1].read()?.people.to_vec()?;
+    assert_eq!(members_of_2, [people[1].clone(), people[2].clone()]);
     assert_eq!(clubs_of_3[2].read()?.people.to_vec()?, [people[2].clone()]);
     assert_eq!(people[0].read()?.clubs.to_vec()?, [clubs_of_3[0].clone()]);
     assert!(db.sql().is_empty());

@@ -36,6 +36,7 @@ pub use value::{ConvertError, Key, KeyPart, SqlType, Value};
 /// What generated code needs; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::query::sort_terms;
     pub use crate::relation::{CellRef, Reassignment, RelationField};
     pub use crate::schema::{
         ambiguous_foreign_keys, count_foreign_keys, find_relation, same_kind, same_table,

@@ -6,6 +6,7 @@
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
+use crate::query::SortTerm;
 use crate::sql::TableSql;
 use crate::table::Factory;
 
@@ -76,6 +77,9 @@ pub struct RelationDef {
     pub delete_orphan: bool,
     /// How the relationship loads when a query gives no option for it.
     pub lazy: Lazy,
+    /// The order of a collection's members (`relationship(order_by = Hero::name)`), in lazy
+    /// and eager loads alike.
+    pub order_by: Option<fn() -> Vec<SortTerm>>,
 }
 
 /// How a relationship loads by default: `#[orm(relationship(lazy = "selectin"))]`,

@@ -20,6 +20,7 @@ pub const BACK_POPULATES: &str = "back_populates";
 pub const LINK_MODEL: &str = "link_model";
 pub const DELETE_ORPHAN: &str = "delete_orphan";
 pub const LAZY: &str = "lazy";
+pub const ORDER_BY: &str = "order_by";
 
 /// The loader strategies `lazy = "..."` accepts, with the `orm::Lazy` variant of each.
 pub const LAZY_STRATEGIES: &[(&str, &str)] = &[
@@ -71,6 +72,8 @@ pub struct RelationField<'a> {
     pub delete_orphan: Option<Span>,
     /// The `lazy = "..."` strategy, as the name of its `orm::Lazy` variant.
     pub lazy: Option<&'static str>,
+    /// `order_by = <sort key of the target>`.
+    pub order_by: Option<Expr>,
     /// The `relationship(...)` attribute, for error spans.
     pub attr_span: Span,
 }
@@ -174,6 +177,7 @@ struct RelationAttr {
     link: Option<syn::Path>,
     orphan: Option<Span>,
     lazy: Option<&'static str>,
+    order_by: Option<Expr>,
 }
 
 enum Parsed<'a> {
@@ -248,6 +252,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                 let mut link = None;
                 let mut orphan = None;
                 let mut lazy = None;
+                let mut order_by = None;
                 // Every option is optional: `relationship`, `relationship()` and
                 // `relationship(...)` are all accepted.
                 let options = if meta.input.peek(syn::token::Paren) {
@@ -270,9 +275,12 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                     } else if inner.path.is_ident(LAZY) {
                         lazy = Some(parse_lazy(&inner.value()?.parse::<LitStr>()?)?);
                         Ok(())
+                    } else if inner.path.is_ident(ORDER_BY) {
+                        order_by = Some(inner.value()?.parse::<Expr>()?);
+                        Ok(())
                     } else {
                         Err(inner.error(format!(
-                            "unknown relationship option; expected `{BACK_POPULATES} = \"field\"`, `{LINK_MODEL} = Type`, `{DELETE_ORPHAN}` or `{LAZY} = \"selectin\"`"
+                            "unknown relationship option; expected `{BACK_POPULATES} = \"field\"`, `{LINK_MODEL} = Type`, `{DELETE_ORPHAN}`, `{LAZY} = \"selectin\"` or `{ORDER_BY} = Target::column`"
                         )))
                     }
                 })
@@ -283,6 +291,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                     link,
                     orphan,
                     lazy,
+                    order_by,
                 });
                 Ok(())
             } else {
@@ -321,6 +330,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                 link_model: attr.link,
                 delete_orphan: attr.orphan,
                 lazy: attr.lazy,
+                order_by: attr.order_by,
                 attr_span: attr.span,
             }))
         }

@@ -203,6 +203,17 @@ fn relation_def(r: &RelationField<'_>) -> TokenStream {
     };
     let orphan = r.delete_orphan.is_some();
     let lazy = syn::Ident::new(r.lazy.unwrap_or("Select"), proc_macro2::Span::call_site());
+    let order_by = match &r.order_by {
+        Some(key) => quote_spanned! {key.span()=>
+            ::core::option::Option::Some({
+                fn order() -> ::orm::__private::Vec<::orm::SortTerm> {
+                    ::orm::__private::sort_terms(#key)
+                }
+                order
+            })
+        },
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         ::orm::RelationDef {
             field: #field,
@@ -213,6 +224,7 @@ fn relation_def(r: &RelationField<'_>) -> TokenStream {
             link: #link,
             delete_orphan: #orphan,
             lazy: ::orm::Lazy::#lazy,
+            order_by: #order_by,
         }
     }
 }

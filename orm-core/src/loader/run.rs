@@ -29,6 +29,17 @@ impl SessionCore {
         self.run_loads_on(owners, meta, given, &mut Vec::new())
     }
 
+    /// The declared eager defaults of objects a lazy load of `via` just read (`via` itself
+    /// is loading: no default leads back into it).
+    pub(crate) fn run_defaults_after(
+        &mut self,
+        objects: &[ObjRef],
+        meta: &'static TableMeta,
+        via: RelRef,
+    ) -> Result<()> {
+        self.run_loads_on(objects, meta, &[], &mut vec![via])
+    }
+
     fn run_loads_on(
         &mut self,
         owners: &[ObjRef],
@@ -75,10 +86,11 @@ impl SessionCore {
         rel: usize,
     ) -> Result<()> {
         let target = (meta.relations[rel].target)();
+        let order = sql::relation_order(meta, rel)?;
         match meta.resolved(rel)? {
             Resolved::OneToMany { remote_fk, local } => {
                 let keys = owner_keys(owners, local)?;
-                let text = |n| sql::select_in(target, remote_fk, n);
+                let text = |n| sql::select_in(target, remote_fk, n) + &order;
                 let members = self.load_grouped(target, &keys, text, remote_fk)?;
                 populate(owners, rel, &keys, members);
             }
@@ -89,7 +101,7 @@ impl SessionCore {
             } => {
                 let local: Vec<usize> = to_owner.iter().map(|p| p.1).collect();
                 let keys = owner_keys(owners, &local)?;
-                let text = |n| sql::select_in_link(target, link, to_owner, to_target, n);
+                let text = |n| sql::select_in_link(target, link, to_owner, to_target, n) + &order;
                 let width = target.columns.len();
                 let key_cols: Vec<usize> = (width..width + to_owner.len()).collect();
                 let members = self.load_grouped(target, &keys, text, &key_cols)?;

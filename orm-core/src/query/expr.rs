@@ -271,6 +271,14 @@ pub trait SortKey {
     fn push_sort_keys(self, out: &mut Vec<SortTerm>);
 }
 
+/// The terms of a sort key (what a relationship's `order_by` stores).
+#[doc(hidden)]
+pub fn sort_terms(key: impl SortKey) -> Vec<SortTerm> {
+    let mut out = Vec::new();
+    key.push_sort_keys(&mut out);
+    out
+}
+
 /// A sort term with its table erased (what [`SortKey`] produces).
 #[doc(hidden)]
 #[derive(Debug, Clone)]

@@ -22,8 +22,8 @@ mod values;
 
 pub(crate) use column::ESCAPE as LIKE_ESCAPE;
 pub use column::{Column, Operand, Text};
+pub use expr::{sort_terms, Expr, Order, SortKey, SortTerm};
 pub(crate) use expr::{Cmp, ColRef, Node, Nulls, RelRef, Term};
-pub use expr::{Expr, Order, SortKey, SortTerm};
 pub use func::{Aggregate, Scalar};
 pub use relation::Relation;
 pub(crate) use values::agg_name;

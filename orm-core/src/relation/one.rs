@@ -172,11 +172,11 @@ impl<T: Table> OneCell<T> {
             Some(k) => match session::lookup(&owner, T::meta(), &k).and_then(typed::<T>) {
                 Some(found) => Some(found),
                 None => {
+                    let index = self.binding.get().map_or(0, |b| b.index);
                     if check_raise {
-                        let index = self.binding.get().map_or(0, |b| b.index);
                         check_lazy_allowed(&owner, index)?;
                     }
-                    session::load_one::<T>(&owner, &k)?
+                    session::load_one::<T>(&owner, index, &k)?
                 }
             },
             None => None,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::SessionShared;
 use crate::error::{Error, Result};
 use crate::object::{typed, ObjRef, Status, Tracked};
+use crate::query::RelRef;
 use crate::schema::{RelationKind, Resolved, TableMeta};
 use crate::sql;
 use crate::table::{RowReader, Table};
@@ -179,7 +180,15 @@ pub(crate) fn lookup(owner: &ObjRef, meta: &'static TableMeta, key: &Key) -> Opt
 }
 
 /// Loads the target of a many-to-one relationship: no SQL when it is in the identity map.
-pub(crate) fn load_one<T: Table>(owner: &ObjRef, key: &Key) -> Result<Option<Tracked<T>>> {
+pub(crate) fn load_one<T: Table>(
+    owner: &ObjRef,
+    rel: usize,
+    key: &Key,
+) -> Result<Option<Tracked<T>>> {
+    let via = RelRef {
+        owner: owner.meta(),
+        rel,
+    };
     let shared = session_of(owner)?;
     let mut core = shared.lock();
     if let Some(obj) = core.identity.get(T::meta(), key) {
@@ -187,7 +196,7 @@ pub(crate) fn load_one<T: Table>(owner: &ObjRef, key: &Key) -> Result<Option<Tra
     }
     let found = core.fetch_by_key::<T>(key)?;
     if let Some(obj) = &found {
-        core.run_loads(&[obj.erased()], T::meta(), &[])?;
+        core.run_defaults_after(&[obj.erased()], T::meta(), via)?;
     }
     Ok(found)
 }
@@ -214,7 +223,7 @@ pub(crate) fn load_many<T: Table>(owner: &ObjRef, rel: usize) -> Result<Vec<Trac
         })
         .collect()
     };
-    let (text, params) = match meta.resolved(rel)? {
+    let (mut text, params) = match meta.resolved(rel)? {
         Resolved::OneToMany { remote_fk, local } => (
             sql::select_children(T::meta(), remote_fk),
             owner_values(&mut local.iter().copied())?,
@@ -229,10 +238,15 @@ pub(crate) fn load_many<T: Table>(owner: &ObjRef, rel: usize) -> Result<Vec<Trac
         ),
         Resolved::ManyToOne { .. } => return Ok(Vec::new()),
     };
+    text.push_str(&sql::relation_order(meta, rel)?);
     let mut core = shared.lock();
     let members = core.fetch::<T>(&text, &params)?;
     // The members' own relationships declared eager load with them.
     let erased: Vec<_> = members.iter().map(Tracked::erased).collect();
-    core.run_loads(&erased, T::meta(), &[])?;
+    let via = RelRef {
+        owner: meta,
+        rel,
+    };
+    core.run_defaults_after(&erased, T::meta(), via)?;
     Ok(members)
 }

@@ -290,6 +290,7 @@ mod tests {
             link: None,
             delete_orphan: false,
             lazy: Lazy::Select,
+            order_by: None,
         }],
         Factory::NONE,
     );
@@ -307,6 +308,7 @@ mod tests {
             link: None,
             delete_orphan: false,
             lazy: Lazy::Select,
+            order_by: None,
         }],
         Factory::NONE,
     );

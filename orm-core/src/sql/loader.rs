@@ -133,3 +133,15 @@ pub(crate) fn joined_clause(rel: &RelRef, n: usize) -> Result<String> {
         on.join(" AND ")
     ))
 }
+
+/// ` ORDER BY ...` of relationship `rel` of `owner` (its declared `order_by`), or nothing.
+/// The terms may name the target table, and the link table of a many-to-many.
+pub(crate) fn relation_order(owner: &'static TableMeta, rel: usize) -> Result<String> {
+    let def = &owner.relations[rel];
+    let Some(order) = def.order_by else {
+        return Ok(String::new());
+    };
+    let mut scope = vec![(def.target)()];
+    scope.extend(def.link.map(|l| l()));
+    super::select::order_by(&order(), &scope)
+}

@@ -15,7 +15,7 @@ mod loader;
 mod relationship;
 mod select;
 
-pub(crate) use loader::{select_in, select_in_link};
+pub(crate) use loader::{relation_order, select_in, select_in_link};
 pub(crate) use select::{count, exists_query, select, Head};
 
 /// SQLite's keywords (sqlite.org/lang_keywords.html): identifiers spelled like one are quoted.

@@ -9,7 +9,7 @@ use super::condition::{in_scope, not_in_query, render, term, Scope};
 use super::quote_ident;
 use super::relationship::{link_conditions, resolved};
 use crate::error::{Error, Result};
-use crate::query::{Join, Nulls, Parts, RelRef, SelectItem};
+use crate::query::{Join, Nulls, Parts, RelRef, SelectItem, SortTerm};
 use crate::schema::{Resolved, TableMeta};
 use crate::value::Value;
 
@@ -95,23 +95,7 @@ fn tail(
     if !ordered {
         return Ok(());
     }
-    if !parts.order.is_empty() {
-        out.push_str(" ORDER BY ");
-        for (n, o) in parts.order.iter().enumerate() {
-            if n > 0 {
-                out.push_str(", ");
-            }
-            out.push_str(&term(&o.term, scope)?);
-            if o.descending {
-                out.push_str(" DESC");
-            }
-            match o.nulls {
-                Nulls::Default => {}
-                Nulls::First => out.push_str(" NULLS FIRST"),
-                Nulls::Last => out.push_str(" NULLS LAST"),
-            }
-        }
-    }
+    out.push_str(&order_by(&parts.order, scope)?);
     match (parts.limit, parts.offset) {
         (Some(l), Some(o)) => {
             let _ = write!(out, " LIMIT {l} OFFSET {o}");
@@ -125,6 +109,24 @@ fn tail(
         (None, None) => {}
     }
     Ok(())
+}
+
+/// ` ORDER BY hero.age DESC NULLS LAST, ...`, or nothing for no terms.
+pub(crate) fn order_by(terms: &[SortTerm], scope: &[&'static TableMeta]) -> Result<String> {
+    let mut out = String::new();
+    for (n, o) in terms.iter().enumerate() {
+        out.push_str(if n == 0 { " ORDER BY " } else { ", " });
+        out.push_str(&term(&o.term, scope)?);
+        if o.descending {
+            out.push_str(" DESC");
+        }
+        match o.nulls {
+            Nulls::Default => {}
+            Nulls::First => out.push_str(" NULLS FIRST"),
+            Nulls::Last => out.push_str(" NULLS LAST"),
+        }
+    }
+    Ok(out)
 }
 
 /// `SELECT [DISTINCT] <head> FROM ... [WHERE ...] ... [LIMIT n]`. Limit and offset are
