@@ -185,6 +185,75 @@
 //! # }
 //! ```
 //!
+//! ## Loading relationships
+//!
+//! A relationship loads lazily, with one `SELECT` on first access, unless told otherwise:
+//! a query's [`options`](Select::options) ([`selectin`], [`joined`], [`lazyload`], nested
+//! with [`Load::then`]) or the relationship's declared default
+//! (`relationship(lazy = "selectin" | "joined" | "select" | "raise")`). `selectin` loads the
+//! relationship of every object the query returned with one more statement (`... WHERE
+//! hero.team_id IN (...)`, 500 keys a statement); `joined` loads a many-to-one in the query's
+//! own statement with a `LEFT OUTER JOIN`; `raise` turns an access that would run a lazy
+//! `SELECT` into [`Error::LazyLoadRaised`], the guard against N+1 queries.
+//! [`Session::get_with`] takes options too. Loaded objects are the identity map's, and a
+//! relationship that is already loaded, or holds changes not yet flushed, is left as it is.
+//! `relationship(order_by = Hero::name)` orders a collection however it loads.
+//!
+//! ```
+//! # use orm::prelude::*;
+//! #[derive(Table, Debug, Default)]
+//! pub struct Team {
+//!     #[orm(primary_key)]
+//!     pub id: Option<i64>,
+//!     pub name: String,
+//!     #[orm(relationship(back_populates = "team", lazy = "raise", order_by = Hero::name))]
+//!     pub heroes: Many<Hero>,
+//! }
+//! #[derive(Table, Debug, Default)]
+//! pub struct Hero {
+//!     #[orm(primary_key)]
+//!     pub id: Option<i64>,
+//!     pub name: String,
+//!     #[orm(foreign_key = "team.id")]
+//!     pub team_id: Option<i64>,
+//!     #[orm(relationship(back_populates = "heroes"))]
+//!     pub team: One<Team>,
+//! }
+//! # fn main() -> orm::Result<()> {
+//! let engine = Engine::memory()?;
+//! engine.create_all::<(Team, Hero)>()?;
+//! let log = engine.capture();
+//! let session = Session::new(&engine);
+//! for t in ["Preventers", "Z-Force"] {
+//!     let team = Team { name: t.into(), ..Default::default() }.track();
+//!     for h in ["b", "a"] {
+//!         team.read()?.heroes.push(&Hero { name: format!("{t} {h}"), ..Default::default() }.track())?;
+//!     }
+//!     session.add(&team)?;
+//! }
+//! session.commit()?;
+//! let session = Session::new(&engine);
+//!
+//! // Declared lazy = "raise": reading the collection unloaded is an error, not N+1 SELECTs.
+//! let team = session.get::<Team>(1)?.expect("team");
+//! assert!(matches!(team.read()?.heroes.len(), Err(orm::Error::LazyLoadRaised { .. })));
+//!
+//! // Two statements for every team and its heroes (in the declared order).
+//! log.clear();
+//! let teams = session.exec(select::<Team>().options(selectin(Team::heroes)))?.all();
+//! assert_eq!(log.len(), 2);
+//! let first = teams[0].read()?.heroes.get(0)?.expect("a hero");
+//! assert_eq!(first.read()?.name, "Preventers a");
+//!
+//! // One statement for heroes with their team; the teams are the objects loaded above.
+//! log.clear();
+//! let heroes = session.exec(select::<Hero>().options(joined(Hero::team)))?.all();
+//! assert_eq!(log.len(), 1);
+//! assert!(heroes[3].read()?.team.get()? == Some(teams[1].clone()));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Seeing the SQL
 //!
 //! `Engine::echo(true)` prints each statement to stderr (`INFO Engine <SQL>` and
