@@ -18,7 +18,7 @@ mod table;
 mod unit_of_work;
 mod value;
 
-pub use engine::{Captured, Engine, Recorded, Statement};
+pub use engine::{Captured, Config, Engine, JournalMode, Recorded, Statement, Synchronous};
 pub use error::{Error, Result};
 pub use loader::{joined, lazyload, selectin, Load, LoadOptions};
 pub use object::{ReadGuard, Status, Tracked, WriteGuard};

@@ -243,10 +243,7 @@ pub(crate) fn load_many<T: Table>(owner: &ObjRef, rel: usize) -> Result<Vec<Trac
     let members = core.fetch::<T>(&text, &params)?;
     // The members' own relationships declared eager load with them.
     let erased: Vec<_> = members.iter().map(Tracked::erased).collect();
-    let via = RelRef {
-        owner: meta,
-        rel,
-    };
+    let via = RelRef { owner: meta, rel };
     core.run_defaults_after(&erased, T::meta(), via)?;
     Ok(members)
 }

@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -15,6 +14,12 @@ use crate::error::{Error, Result};
 use crate::schema::{dependency_order, TableMeta, Tables};
 use crate::sql;
 use crate::value::{params_literal, Value};
+
+mod config;
+mod conn;
+
+pub use config::{Config, JournalMode, Synchronous};
+pub(crate) use conn::Conn;
 
 /// A statement on its way to SQLite, as hooks see it.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +39,7 @@ enum Location {
 
 struct EngineInner {
     location: Location,
+    config: Config,
     echo: AtomicBool,
     hooks: RwLock<Vec<Hook>>,
     pool: Mutex<Vec<Connection>>,
@@ -67,8 +73,6 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-const POOL_SIZE: usize = 8;
-
 impl Engine {
     /// Opens (or creates) the SQLite database file at `path`, in WAL mode with foreign keys
     /// enforced.
@@ -76,7 +80,17 @@ impl Engine {
     /// # Errors
     /// When SQLite cannot open or set up the file.
     pub fn open(path: impl AsRef<Path>) -> Result<Engine> {
-        let engine = Engine::with_location(Location::File(path.as_ref().to_owned()), None);
+        Engine::open_with(path, Config::default())
+    }
+
+    /// Opens (or creates) the SQLite database file at `path`, with connections set up as
+    /// `config` says (e.g. `synchronous = NORMAL`, the pool size).
+    ///
+    /// # Errors
+    /// When SQLite cannot open or set up the file.
+    pub fn open_with(path: impl AsRef<Path>, config: Config) -> Result<Engine> {
+        let location = Location::File(path.as_ref().to_owned());
+        let engine = Engine::with_location(location, config, None);
         let first = engine.connect()?;
         engine.checkin(first);
         Ok(engine)
@@ -95,17 +109,24 @@ impl Engine {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
-        let keep = open_connection(&Location::Memory(name.clone()))?;
+        let config = Config::default();
+        let keep = open_connection(&Location::Memory(name.clone()), &config)?;
         Ok(Engine::with_location(
             Location::Memory(name),
+            config,
             Some(Mutex::new(keep)),
         ))
     }
 
-    fn with_location(location: Location, keep_alive: Option<Mutex<Connection>>) -> Engine {
+    fn with_location(
+        location: Location,
+        config: Config,
+        keep_alive: Option<Mutex<Connection>>,
+    ) -> Engine {
         Engine {
             inner: Arc::new(EngineInner {
                 location,
+                config,
                 echo: AtomicBool::new(false),
                 hooks: RwLock::new(Vec::new()),
                 pool: Mutex::new(Vec::new()),
@@ -219,13 +240,7 @@ impl Engine {
     /// A connection from the pool, returned to it when dropped.
     pub(crate) fn connection(&self) -> Result<Conn> {
         let raw = self.checkout()?;
-        Ok(Conn {
-            raw: Some(raw),
-            engine: self.clone(),
-            in_transaction: false,
-            writing: false,
-            ended_by_sqlite: false,
-        })
+        Ok(Conn::new(raw, self.clone()))
     }
 
     fn checkout(&self) -> Result<Connection> {
@@ -247,13 +262,13 @@ impl Engine {
             .pool
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if pool.len() < POOL_SIZE {
+        if pool.len() < self.inner.config.pool_size {
             pool.push(conn);
         }
     }
 
     fn connect(&self) -> Result<Connection> {
-        open_connection(&self.inner.location)
+        open_connection(&self.inner.location, &self.inner.config)
     }
 
     fn observed(&self) -> bool {
@@ -301,13 +316,9 @@ impl Engine {
     }
 }
 
-fn open_connection(location: &Location) -> Result<Connection> {
+fn open_connection(location: &Location, config: &Config) -> Result<Connection> {
     let conn = match location {
-        Location::File(path) => {
-            let c = Connection::open(path)?;
-            c.pragma_update(None, "journal_mode", "WAL")?;
-            c
-        }
+        Location::File(path) => Connection::open(path)?,
         Location::Memory(uri) => Connection::open_with_flags(
             uri,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -316,9 +327,7 @@ fn open_connection(location: &Location) -> Result<Connection> {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?,
     };
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    conn.set_prepared_statement_cache_capacity(256);
+    config.apply(&conn, matches!(location, Location::File(_)))?;
     Ok(conn)
 }
 
@@ -373,195 +382,5 @@ impl Captured {
     /// Forgets what was recorded.
     pub fn clear(&self) {
         self.lock().clear();
-    }
-}
-
-/// A pooled connection that shows every statement it runs, and knows the state of its
-/// transaction as SQLite has it.
-///
-/// Transactions begin deferred (a session that only reads never takes the write lock). The
-/// first write of a transaction goes through [`begin_write`](Conn::begin_write), which makes
-/// it `BEGIN IMMEDIATE`: SQLite never calls the busy handler when a deferred transaction that
-/// has read upgrades to a write, so without this a writer fails at once with "database is
-/// locked" while another writes, whatever the busy timeout. A transaction that has only read
-/// is ended and begun again as immediate (it has nothing to lose), which waits for the lock.
-///
-/// SQLite may also end a transaction by itself when a statement fails (disk full, I/O errors,
-/// `RAISE(ROLLBACK)` in a trigger). Every failed statement is followed by a look at
-/// `sqlite3_get_autocommit`; the connection then knows it is out of its transaction, and
-/// [`take_ended_by_sqlite`](Conn::take_ended_by_sqlite) tells the session so.
-pub(crate) struct Conn {
-    raw: Option<Connection>,
-    engine: Engine,
-    in_transaction: bool,
-    /// The open transaction holds the write lock (`BEGIN IMMEDIATE`).
-    writing: bool,
-    /// SQLite rolled the transaction back by itself since the session last asked.
-    ended_by_sqlite: bool,
-}
-
-impl Conn {
-    fn raw(&self) -> &Connection {
-        self.raw.as_ref().expect("connection present until drop")
-    }
-
-    /// Starts a transaction if none is open.
-    pub(crate) fn begin(&mut self) -> Result<()> {
-        if !self.in_transaction {
-            self.engine.announce("BEGIN (implicit)", None);
-            self.run_cached("BEGIN")?;
-            self.in_transaction = true;
-        }
-        Ok(())
-    }
-
-    /// Makes sure the transaction holds the write lock before the first write, waiting for
-    /// it up to the busy timeout. A transaction that has only read is ended and begun again
-    /// (unannounced: to the echo it is the same transaction); one that holds the lock stays.
-    pub(crate) fn begin_write(&mut self) -> Result<()> {
-        if self.writing {
-            return Ok(());
-        }
-        if self.in_transaction {
-            self.in_transaction = false;
-            self.run_cached("ROLLBACK")?;
-        } else {
-            self.engine.announce("BEGIN (implicit)", None);
-        }
-        self.run_cached("BEGIN IMMEDIATE")?;
-        self.in_transaction = true;
-        self.writing = true;
-        Ok(())
-    }
-
-    pub(crate) fn commit(&mut self) -> Result<()> {
-        if self.in_transaction {
-            self.engine.announce("COMMIT", None);
-            self.run_cached("COMMIT")?;
-            self.in_transaction = false;
-            self.writing = false;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn rollback(&mut self) -> Result<()> {
-        if self.in_transaction {
-            self.engine.announce("ROLLBACK", None);
-            self.in_transaction = false;
-            self.writing = false;
-            self.run_cached("ROLLBACK")?;
-        }
-        Ok(())
-    }
-
-    /// Whether SQLite rolled the transaction back by itself since the last call.
-    pub(crate) fn take_ended_by_sqlite(&mut self) -> bool {
-        std::mem::take(&mut self.ended_by_sqlite)
-    }
-
-    /// After a failed statement: whether SQLite is still in the transaction we think open.
-    fn check_transaction(&mut self) {
-        if self.in_transaction && self.raw().is_autocommit() {
-            self.in_transaction = false;
-            self.writing = false;
-            self.ended_by_sqlite = true;
-        }
-    }
-
-    /// Runs a statement without parameters through the statement cache, unannounced.
-    fn run_cached(&mut self, sql: &str) -> Result<()> {
-        let result = self
-            .raw()
-            .prepare_cached(sql)
-            .and_then(|mut s| s.execute([]))
-            .map(drop)
-            .map_err(|e| Error::statement(sql, e));
-        if result.is_err() {
-            self.check_transaction();
-        }
-        result
-    }
-
-    /// Internal savepoint around a flush; not echoed (an implementation detail, like
-    /// SQLAlchemy's pool operations).
-    pub(crate) fn savepoint(&mut self, action: &str) -> Result<()> {
-        let sql = match action {
-            "begin" => "SAVEPOINT orm_flush",
-            "release" => "RELEASE SAVEPOINT orm_flush",
-            _ => "ROLLBACK TO SAVEPOINT orm_flush",
-        };
-        self.run_cached(sql)
-    }
-
-    /// Runs a statement that returns no rows; returns the number of rows changed.
-    pub(crate) fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize> {
-        self.engine.announce(sql, Some(params));
-        let result = self
-            .raw()
-            .prepare_cached(sql)
-            .and_then(|mut stmt| stmt.execute(rusqlite::params_from_iter(params)))
-            .map_err(|e| Error::statement(sql, e));
-        if result.is_err() {
-            self.check_transaction();
-        }
-        result
-    }
-
-    /// Runs an INSERT and returns the rowid SQLite assigned.
-    pub(crate) fn insert(&mut self, sql: &str, params: &[Value]) -> Result<i64> {
-        self.execute(sql, params)?;
-        Ok(self.raw().last_insert_rowid())
-    }
-
-    /// Runs a query and hands each row to `f`.
-    pub(crate) fn query(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        f: impl FnMut(&rusqlite::Row<'_>) -> Result<()>,
-    ) -> Result<()> {
-        self.engine.announce(sql, Some(params));
-        let result = run_query(self.raw(), sql, params, f);
-        if result.is_err() {
-            self.check_transaction();
-        }
-        result
-    }
-
-    fn table_exists(&mut self, name: &str) -> Result<bool> {
-        let sql = format!("PRAGMA main.table_info({})", sql::quote_ident(name));
-        let mut found = false;
-        self.query(&sql, &[], |_| {
-            found = true;
-            Ok(())
-        })?;
-        Ok(found)
-    }
-}
-
-fn run_query(
-    conn: &Connection,
-    sql: &str,
-    params: &[Value],
-    mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<()>,
-) -> Result<()> {
-    let mut stmt = conn
-        .prepare_cached(sql)
-        .map_err(|e| Error::statement(sql, e))?;
-    let mut rows = stmt
-        .query(rusqlite::params_from_iter(params))
-        .map_err(|e| Error::statement(sql, e))?;
-    while let Some(row) = rows.next().map_err(|e| Error::statement(sql, e))? {
-        f(row)?;
-    }
-    Ok(())
-}
-
-impl Drop for Conn {
-    fn drop(&mut self) {
-        let _ = self.rollback();
-        if let Some(raw) = self.raw.take() {
-            self.engine.checkin(raw);
-        }
     }
 }
