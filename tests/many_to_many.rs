@@ -761,3 +761,29 @@ fn pushing_a_stored_member_unseen_writes_no_second_row() -> orm::Result<()> {
     assert_eq!(heroes[0].read()?.teams.to_vec()?, teams);
     Ok(())
 }
+
+#[test]
+fn link_rows_of_a_rolled_back_flush_are_written_when_added_again() -> orm::Result<()> {
+    let db = Db::new::<Models>();
+    let session = db.session();
+    let team = Team {
+        name: "Preventers".into(),
+        ..Default::default()
+    }
+    .track();
+    let hero = Hero {
+        name: "Rusty-Man".into(),
+        teams: [&team].into(),
+        ..Default::default()
+    }
+    .track();
+    session.add(&hero)?;
+    session.flush()?;
+    session.rollback()?;
+    assert_eq!(hero.status(), Status::Transient);
+    session.add(&hero)?;
+    session.commit()?;
+    assert_eq!(db.table(LINKS), ["1, 1"]);
+    assert_eq!(team.read()?.heroes.to_vec()?, vec![hero.clone()]);
+    Ok(())
+}

@@ -163,3 +163,39 @@ fn concurrent_writers_on_one_file_all_commit() -> orm::Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn objects_a_rolled_back_flush_inserted_can_be_added_again() -> orm::Result<()> {
+    let db = Db::new::<(Team, Hero)>();
+    let session = db.session();
+    let team = common::one_to_many::team("Preventers");
+    let rusty = hero("Rusty-Man");
+    rusty.read()?.team.set(&team)?;
+    session.add(&rusty)?;
+    session.flush()?;
+    assert_eq!(team.read()?.id, Some(1));
+    assert_eq!(rusty.read()?.team_id, Some(1));
+    session.rollback()?;
+
+    // Transient again, without the key the database gave them.
+    assert_eq!(team.status(), Status::Transient);
+    assert_eq!(team.read()?.id, None);
+    assert_eq!(rusty.read()?.id, None);
+
+    // Another team takes id 1 first; the foreign key follows the relationship, not the
+    // stale value the rolled-back flush wrote.
+    session.add(&common::one_to_many::team("Z-Force"))?;
+    session.flush()?;
+    session.add(&rusty)?;
+    session.commit()?;
+    assert_eq!(
+        db.table("SELECT id, name FROM team ORDER BY id"),
+        ["1, 'Z-Force'", "2, 'Preventers'"]
+    );
+    assert_eq!(
+        db.table("SELECT name, team_id FROM hero"),
+        ["'Rusty-Man', 2"]
+    );
+    assert_eq!(team.read()?.heroes.to_vec()?, vec![rusty.clone()]);
+    Ok(())
+}

@@ -512,6 +512,14 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
         self.register_owner();
     }
 
+    fn restore_pending(&self) {
+        let mut state = lock(&self.state);
+        if state.loaded {
+            state.added = state.items.clone();
+            state.removed.clear();
+        }
+    }
+
     fn is_settled(&self) -> bool {
         let state = lock(&self.state);
         state.loaded || !state.added.is_empty() || !state.removed.is_empty()

@@ -88,6 +88,9 @@ pub(crate) trait ErasedRelation: Send + Sync + 'static {
     fn forget_added(&self, item: &ObjRef) {
         let _ = item;
     }
+    /// Its owner's INSERT was rolled back: what it holds is a change again (a `One`'s
+    /// target, a loaded collection's members), for the owner's next flush.
+    fn restore_pending(&self);
     /// Whether a loader must leave this relationship alone: it is loaded, or holds changes
     /// not yet flushed.
     fn is_settled(&self) -> bool;

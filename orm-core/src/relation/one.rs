@@ -390,6 +390,13 @@ impl<T: Table> ErasedRelation for OneCell<T> {
         lock(&self.state).changed = false;
     }
 
+    fn restore_pending(&self) {
+        let mut state = lock(&self.state);
+        if state.loaded && state.target.is_some() {
+            state.changed = true;
+        }
+    }
+
     fn is_settled(&self) -> bool {
         let state = lock(&self.state);
         state.loaded || state.changed

@@ -6,11 +6,12 @@ use std::sync::{Arc, Weak};
 use rustc_hash::FxHashSet;
 
 use super::load::set_one_keys;
-use super::{detach, expire, SessionCore};
+use super::{detach, expire, Inserted, SessionCore};
 use crate::engine::{Conn, Engine};
 use crate::error::{Error, Result};
 use crate::object::{addr, ObjRef, Status};
 use crate::table::RowReader;
+use crate::value::Value;
 
 impl SessionCore {
     /// Lets go of every object: each is detached, and its relationships released: a loaded
@@ -170,15 +171,26 @@ impl SessionCore {
             None => Ok(()),
         };
         self.wrote_in_tx = false;
-        for obj in std::mem::take(&mut self.inserted_in_tx) {
+        for Inserted { obj, assigned } in std::mem::take(&mut self.inserted_in_tx) {
             if let Some(k) = obj.state().key.clone() {
                 self.identity.remove(obj.meta(), &k);
             }
-            let mut state = obj.state();
-            state.status = Status::Transient;
-            state.key = None;
-            state.session = Weak::new();
-            state.registered = false;
+            {
+                let mut state = obj.state();
+                state.status = Status::Transient;
+                state.key = None;
+                state.session = Weak::new();
+                state.registered = false;
+            }
+            // The row is gone: so is the key the database gave it, and what the flush wrote
+            // from its relationships is to be written again if it is added back (a borrowed
+            // object keeps its key value; adding it back then inserts that key).
+            if let Some(col) = assigned {
+                let _ = obj.set_columns(&[(col, Value::Null)]);
+            }
+            for rel in obj.relations() {
+                rel.restore_pending();
+            }
         }
         for obj in std::mem::take(&mut self.new) {
             let mut state = obj.state();

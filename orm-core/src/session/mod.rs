@@ -56,13 +56,20 @@ pub(crate) struct SessionCore {
     /// Objects to delete at the next flush.
     pub(crate) deleted: Vec<ObjRef>,
     /// Objects inserted / deleted by flushes of the open transaction (undone by rollback).
-    pub(crate) inserted_in_tx: Vec<ObjRef>,
+    pub(crate) inserted_in_tx: Vec<Inserted>,
     pub(crate) deleted_in_tx: Vec<ObjRef>,
     /// Whether a flush of the open transaction wrote something (later flushes then run
     /// under a savepoint).
     pub(crate) wrote_in_tx: bool,
     expire_on_commit: bool,
     autoflush: bool,
+}
+
+/// An object a flush of the open transaction inserted, and the key column the database
+/// assigned it (undone if the transaction rolls back).
+pub(crate) struct Inserted {
+    pub obj: ObjRef,
+    pub assigned: Option<usize>,
 }
 
 /// A unit of work over one connection, like SQLModel's `Session`.

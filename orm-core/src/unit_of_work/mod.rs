@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::object::{addr, ObjRef, Status};
 use crate::relation::History;
 use crate::schema::TableMeta;
-use crate::session::SessionCore;
+use crate::session::{Inserted, SessionCore};
 use crate::value::{Key, Value};
 
 mod links;
@@ -91,6 +91,8 @@ struct Plan {
     overlay: FxHashMap<usize, Vec<(usize, Value)>>,
     /// Keys of rows inserted by this flush.
     keys: FxHashMap<usize, Key>,
+    /// Objects whose key the database assigned in this flush.
+    assigned_keys: FxHashSet<usize>,
     /// Objects whose row was written (inserted or updated) so far.
     written: FxHashSet<usize>,
     removed_objects: FxHashSet<usize>,
@@ -244,7 +246,14 @@ impl Plan {
                     state.registered = false;
                 }
                 core.identity.insert(obj.meta(), key.clone(), obj);
-                core.inserted_in_tx.push(obj.clone());
+                let assigned = obj
+                    .meta()
+                    .auto_increment()
+                    .filter(|_| self.assigned_keys.contains(&addr(obj)));
+                core.inserted_in_tx.push(Inserted {
+                    obj: obj.clone(),
+                    assigned,
+                });
             }
         }
         for &i in &self.updates {

@@ -80,6 +80,7 @@ impl Plan {
             let sql = meta.sql().insert_auto.as_deref().unwrap_or_default();
             let id = sink.conn()?.insert(sql, &params)?;
             self.set(obj, pk, Value::Integer(id));
+            self.assigned_keys.insert(addr(obj));
             return Ok(Key::Int(id));
         }
         let key = primary_key_of(
