@@ -72,12 +72,15 @@ impl SessionCore {
     fn scalar(&mut self, text: &str, params: &[Value]) -> Result<i64> {
         self.autoflush()?;
         let mut found = 0;
-        self.conn()?.query(text, params, |row| {
-            found = row
-                .get::<_, i64>(0)
-                .map_err(|e| crate::Error::statement(text, e))?;
-            Ok(())
-        })?;
+        let result = self.conn().and_then(|conn| {
+            conn.query(text, params, |row| {
+                found = row
+                    .get::<_, i64>(0)
+                    .map_err(|e| crate::Error::statement(text, e))?;
+                Ok(())
+            })
+        });
+        self.settle(result)?;
         Ok(found)
     }
 }
@@ -150,14 +153,17 @@ impl Session {
         let mut core = self.shared.lock();
         core.autoflush()?;
         let mut out = Vec::new();
-        core.conn()?.query(&text, &params, |row| {
-            out.push(S::decode_row(&ValuesRow {
-                row,
-                items: &items,
-                base,
-            })?);
-            Ok(())
-        })?;
+        let result = core.conn().and_then(|conn| {
+            conn.query(&text, &params, |row| {
+                out.push(S::decode_row(&ValuesRow {
+                    row,
+                    items: &items,
+                    base,
+                })?);
+                Ok(())
+            })
+        });
+        core.settle(result)?;
         Ok(out)
     }
 }
