@@ -197,7 +197,8 @@ pub use orm_derive::Table;
 /// Everything a program usually needs: `use orm::prelude::*;`.
 pub mod prelude {
     pub use orm_core::{
-        func, joined, lazyload, select, selectin, Engine, Many, One, Session, Table, Tracked,
+        delete, func, joined, lazyload, select, selectin, update, Engine, Many, One, Session,
+        Table, Tracked,
     };
     pub use orm_derive::Table;
 }

@@ -14,12 +14,15 @@ use crate::loader::LoadNode;
 use crate::schema::TableMeta;
 use crate::table::Table;
 
+mod bulk;
 mod column;
 mod expr;
 pub mod func;
 mod relation;
 mod values;
 
+pub(crate) use bulk::BulkKind;
+pub use bulk::{delete, update, BulkStatement, Delete, Update};
 pub(crate) use column::ESCAPE as LIKE_ESCAPE;
 pub use column::{Column, Operand, Text};
 pub(crate) use expr::{Cmp, ColRef, Node, Nulls, RelRef, Term};
