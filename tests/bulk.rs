@@ -439,3 +439,38 @@ fn an_object_inserted_then_deleted_in_bulk_is_transient_after_rollback() -> orm:
     assert_eq!(new.status(), Status::Transient);
     Ok(())
 }
+
+#[test]
+fn a_borrowed_object_is_expired_instead() -> orm::Result<()> {
+    let (db, session) = seeded()?;
+    let rusty = session.get::<Hero>(2)?.expect("Rusty-Man");
+    {
+        let guard = rusty.read()?;
+        session.execute(update::<Hero>().filter(Hero::id.eq(2)).set(Hero::age, 62))?;
+        assert_eq!(
+            guard.age,
+            Some(48),
+            "the guard still shows what it borrowed"
+        );
+    }
+    assert!(rusty.is_expired());
+    db.forget();
+    assert_eq!(rusty.read()?.age, Some(62));
+    assert_eq!(db.sql().len(), 1, "one reload");
+    Ok(())
+}
+
+#[test]
+fn collections_listing_a_deleted_object_keep_it_until_commit_expires_them() -> orm::Result<()> {
+    // As in SQLAlchemy, a bulk statement does not edit relationship collections in memory.
+    let (_db, session) = seeded()?;
+    let preventers = session.get::<Team>(1)?.expect("Preventers");
+    let rusty = session.get::<Hero>(2)?.expect("Rusty-Man");
+    assert!(preventers.read()?.heroes.contains(&rusty)?);
+    session.execute(delete::<Hero>().filter(Hero::id.eq(2)))?;
+    assert!(preventers.read()?.heroes.contains(&rusty)?);
+    session.commit()?;
+    assert!(!preventers.read()?.heroes.contains(&rusty)?);
+    assert_eq!(preventers.read()?.heroes.len()?, 2);
+    Ok(())
+}

@@ -170,7 +170,9 @@ impl Session {
     /// it changed (SQLAlchemy's `text()` does not either): after changing rows the session
     /// has loaded, call [`expire_all`](Self::expire_all) (or `expire` on those objects) so
     /// they are read again. A query that returns rows belongs in
-    /// [`query_as`](Self::query_as).
+    /// [`query_as`](Self::query_as); transaction control (`BEGIN`, `COMMIT`, `SAVEPOINT`)
+    /// belongs to the session ([`commit`](Self::commit), [`rollback`](Self::rollback)) and
+    /// must not be run through here.
     ///
     /// ```text
     /// session.execute_sql("UPDATE hero SET age = ? WHERE name = ?", (30, "Deadpond"))?;
