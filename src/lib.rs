@@ -185,6 +185,51 @@
 //! # }
 //! ```
 //!
+//! [`update`] and [`delete`] change or remove every row that matches a condition with one
+//! statement, run by [`Session::execute`], which returns how many rows it touched; objects
+//! the session has loaded follow (updated in memory, or deleted until a rollback). Hand-written
+//! SQL goes through [`Session::query_as`] (rows of a `SELECT` as tracked objects, columns
+//! matched by name) and [`Session::execute_sql`] (any statement; call
+//! [`Session::expire_all`] afterwards if it changed loaded rows). Values are always bound.
+//!
+//! ```
+//! # use orm::prelude::*;
+//! # #[derive(Table, Debug, Default)]
+//! # pub struct Hero {
+//! #     #[orm(primary_key)]
+//! #     pub id: Option<i64>,
+//! #     pub name: String,
+//! #     pub age: Option<i64>,
+//! # }
+//! # fn main() -> orm::Result<()> {
+//! # let engine = Engine::memory()?;
+//! # engine.create_all::<(Hero,)>()?;
+//! let session = Session::new(&engine);
+//! for (name, age) in [("Deadpond", None), ("Rusty-Man", Some(48)), ("Dr. Weird", Some(36))] {
+//!     session.add(&Hero { name: name.into(), age, ..Default::default() }.track())?;
+//! }
+//! let rusty = session.exec(select::<Hero>().filter(Hero::name.eq("Rusty-Man")))?.one()?;
+//!
+//! // UPDATE hero SET age=? WHERE hero.age > ? RETURNING id
+//! let n = session.execute(update::<Hero>().filter(Hero::age.gt(40)).set(Hero::age, 49))?;
+//! assert_eq!(n, 1);
+//! assert_eq!(rusty.read()?.age, Some(49)); // the loaded object follows, without a SELECT
+//!
+//! // DELETE FROM hero WHERE hero.age IS NULL RETURNING id
+//! session.execute(delete::<Hero>().filter(Hero::age.eq(None)))?;
+//!
+//! // SELECT id, name, age FROM (SELECT * FROM hero WHERE age < ?) AS anon_1
+//! let weird = session.query_as::<Hero>("SELECT * FROM hero WHERE age < ?", (40,))?.one()?;
+//! assert_eq!(weird.read()?.name, "Dr. Weird");
+//!
+//! session.execute_sql("UPDATE hero SET age = age + 1 WHERE name = ?", ("Dr. Weird",))?;
+//! session.expire_all(); // execute_sql leaves loaded objects as they were
+//! assert_eq!(weird.read()?.age, Some(37));
+//! session.commit()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Loading relationships
 //!
 //! A relationship loads lazily, with one `SELECT` on first access, unless told otherwise:
@@ -266,7 +311,8 @@ pub use orm_derive::Table;
 /// Everything a program usually needs: `use orm::prelude::*;`.
 pub mod prelude {
     pub use orm_core::{
-        func, joined, lazyload, select, selectin, Engine, Many, One, Session, Table, Tracked,
+        delete, func, joined, lazyload, select, selectin, update, Engine, Many, One, Session,
+        Table, Tracked,
     };
     pub use orm_derive::Table;
 }

@@ -151,6 +151,17 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
+    /// A hand-written query given to `Session::query_as` does not return every column of the
+    /// table its rows become (columns are matched by name). Found before the query runs.
+    #[error("the query given to query_as for table `{table}` does not return its column(s) {missing} (it returns: {found}); select them, or name an expression with AS")]
+    MissingColumns {
+        /// The table the rows are read as.
+        table: &'static str,
+        /// The columns missing, comma-separated.
+        missing: String,
+        /// The columns the query returns, comma-separated.
+        found: String,
+    },
 }
 
 impl Error {

@@ -24,12 +24,13 @@ pub use loader::{joined, lazyload, selectin, Load, LoadOptions};
 pub use object::{ReadGuard, Status, Tracked, WriteGuard};
 pub use query::func;
 pub use query::{
-    select, Aggregate, Column, Expr, Nullable, Operand, Order, Relation, Scalar, Select,
-    SelectItem, SelectValues, Selectable, Selection, SortKey, SortTerm, Text, ValuesRow,
+    delete, select, update, Aggregate, BulkStatement, Column, Delete, Expr, Nullable, Operand,
+    Order, Relation, Scalar, Select, SelectItem, SelectValues, Selectable, Selection, SortKey,
+    SortTerm, Text, Update, ValuesRow,
 };
 pub use relation::{Many, One};
 pub use schema::{ColumnDef, ForeignKeyDef, Lazy, RelationDef, RelationKind, TableMeta, Tables};
-pub use session::{Rows, Session};
+pub use session::{Param, Params, Rows, Session};
 pub use table::Table;
 pub use value::{ConvertError, Key, KeyPart, SqlType, Value};
 

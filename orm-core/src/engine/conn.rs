@@ -171,6 +171,16 @@ impl Conn {
         result
     }
 
+    /// The names of the columns a query returns, from preparing it (nothing runs and nothing
+    /// is announced).
+    pub(crate) fn column_names(&mut self, sql: &str) -> Result<Vec<String>> {
+        let stmt = self
+            .raw()
+            .prepare_cached(sql)
+            .map_err(|e| Error::statement(sql, e))?;
+        Ok(stmt.column_names().map(str::to_owned).collect())
+    }
+
     pub(super) fn table_exists(&mut self, name: &str) -> Result<bool> {
         let sql = format!("PRAGMA main.table_info({})", sql::quote_ident(name));
         let mut found = false;

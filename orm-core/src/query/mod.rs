@@ -1,7 +1,8 @@
 //! The typed `select` builder: [`select`] of whole rows, [`Select::columns`] of values,
 //! typed column handles ([`Column`], generated as `Hero::name`), relationship handles
 //! ([`Relation`], generated as `Hero::team`) for joins and `any` / `has`, conditions
-//! ([`Expr`]), sort keys ([`Order`]) and aggregates ([`func`]). A comparison with a value of
+//! ([`Expr`]), sort keys ([`Order`]) and aggregates ([`func`]); and the bulk [`update`] /
+//! [`delete`] statements, filtered the same way. A comparison with a value of
 //! the wrong type does not compile; a condition on a table the query does not reach is
 //! [`Error::TableNotInQuery`](crate::Error::TableNotInQuery) when the query runs, before any
 //! SQL. The builder only describes; `sql` renders it and the session runs it. The `orm`
@@ -14,12 +15,15 @@ use crate::loader::LoadNode;
 use crate::schema::TableMeta;
 use crate::table::Table;
 
+mod bulk;
 mod column;
 mod expr;
 pub mod func;
 mod relation;
 mod values;
 
+pub(crate) use bulk::BulkKind;
+pub use bulk::{delete, update, BulkStatement, Delete, Update};
 pub(crate) use column::ESCAPE as LIKE_ESCAPE;
 pub use column::{Column, Operand, Text};
 pub use expr::{sort_terms, Expr, Order, SortKey, SortTerm};

@@ -203,6 +203,10 @@ impl SessionCore {
         {
             let key = {
                 let mut state = obj.state();
+                if state.status == Status::Transient {
+                    // Inserted in this transaction too: made transient above, gone with it.
+                    continue;
+                }
                 state.status = Status::Persistent;
                 state.key.clone()
             };

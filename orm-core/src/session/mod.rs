@@ -21,10 +21,12 @@ use crate::schema::RelationKind;
 use crate::table::Table;
 use crate::value::Key;
 
+mod bulk;
 mod fetch;
 mod inner;
 mod load;
 mod queries;
+mod raw;
 mod rows;
 
 pub(crate) use fetch::Shape;
@@ -32,6 +34,7 @@ pub(crate) use load::{
     cascade, check_cascade, ensure_fresh, foreign_key_of, load_many, load_one, lookup,
     referenced_key, register_modified, reload, require_session, set_one_keys,
 };
+pub use raw::{Param, Params};
 pub use rows::Rows;
 
 pub(crate) struct SessionShared {

@@ -1,6 +1,6 @@
 //! SQL text: DDL, the per-table statements built once (select by key, insert, delete), the
 //! statements the unit of work and the relationship loaders need; the rendering of `select`
-//! queries is in `select`. The one place that knows the dialect (SQLite, written the way
+//! queries is in `select`, of bulk `UPDATE` / `DELETE` in `bulk`. The one place that knows the dialect (SQLite, written the way
 //! SQLAlchemy writes it); values are always bound parameters, never pasted in.
 
 use std::fmt::Write as _;
@@ -10,11 +10,13 @@ use rustc_hash::FxHashMap;
 
 use crate::schema::TableMeta;
 
+mod bulk;
 mod condition;
 mod loader;
 mod relationship;
 mod select;
 
+pub(crate) use bulk::{bulk, wrap_select};
 pub(crate) use loader::{relation_order, select_in, select_in_link};
 pub(crate) use select::{count, exists_query, select, Head};
 

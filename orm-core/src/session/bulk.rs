@@ -1,0 +1,147 @@
+//! Running bulk statements ([`Session::execute`] of [`update`](crate::update) /
+//! [`delete`](crate::delete)) inside the session's transaction, and keeping the identity map
+//! true to them afterwards, as SQLAlchemy's `synchronize_session` does: the statement
+//! returns the primary keys of the rows it touched (`RETURNING`), and each loaded object of
+//! those rows takes the new values (update) or becomes deleted (delete). Objects not loaded
+//! are not read.
+
+use super::{Session, SessionCore};
+use crate::engine::Conn;
+use crate::error::{Error, Result};
+use crate::object::{addr, ObjRef, Status};
+use crate::query::{BulkKind, BulkStatement};
+use crate::sql;
+use crate::value::{Key, Value};
+
+impl SessionCore {
+    /// The connection, in a transaction that holds the write lock: for a statement that
+    /// writes outside the unit of work.
+    pub(super) fn write_conn(&mut self) -> Result<&mut Conn> {
+        if self.conn.is_none() {
+            self.conn = Some(self.engine.connection()?);
+        }
+        let conn = self.conn.as_mut().expect("connection opened");
+        conn.begin_write()?;
+        Ok(conn)
+    }
+
+    fn run_bulk(&mut self, stmt: &BulkStatement) -> Result<usize> {
+        let mut params = Vec::new();
+        let text = sql::bulk(stmt, &mut params)?;
+        self.autoflush()?;
+        let result = self.touched_keys(stmt, &text, &params);
+        let keys = self.settle(result)?;
+        self.wrote_in_tx = true;
+        let touched = keys.len();
+        for key in keys.into_iter().flatten() {
+            let Some(obj) = self.identity.get(stmt.table, &key) else {
+                continue;
+            };
+            match &stmt.kind {
+                BulkKind::Update(sets) => updated(&obj, sets),
+                BulkKind::Delete => self.deleted_in_bulk(&obj, &key),
+            }
+        }
+        Ok(touched)
+    }
+
+    /// Runs the statement; the key of each row it touched (`None` for a table without a
+    /// primary key, whose statement returns nothing: its count is SQLite's).
+    fn touched_keys(
+        &mut self,
+        stmt: &BulkStatement,
+        text: &str,
+        params: &[Value],
+    ) -> Result<Vec<Option<Key>>> {
+        let width = stmt.table.primary_key.len();
+        let conn = self.write_conn()?;
+        if width == 0 {
+            let n = conn.execute(text, params)?;
+            return Ok(vec![None; n]);
+        }
+        let mut keys = Vec::new();
+        conn.query(text, params, |row| {
+            let values = (0..width)
+                .map(|i| row.get_ref(i).map(Value::from_ref))
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(|e| Error::statement(text, e))?;
+            keys.push(Key::from_values(&values));
+            Ok(())
+        })?;
+        Ok(keys)
+    }
+
+    /// A loaded object whose row a bulk DELETE removed: deleted as a flushed delete leaves
+    /// it (out of the identity map, brought back by a rollback), and no longer due to be
+    /// updated or deleted by the next flush.
+    fn deleted_in_bulk(&mut self, obj: &ObjRef, key: &Key) {
+        {
+            let mut state = obj.state();
+            state.status = Status::Deleted;
+            state.registered = false;
+        }
+        self.identity.remove(obj.meta(), key);
+        let a = addr(obj);
+        self.modified.retain(|o| addr(o) != a);
+        self.deleted.retain(|o| addr(o) != a);
+        self.deleted_in_tx.push(obj.clone());
+    }
+}
+
+/// A loaded object whose row a bulk UPDATE changed takes the new values (SQLAlchemy's
+/// "evaluate" strategy; an unflushed change to a column set here is overwritten). Its
+/// snapshot takes them too, so the next flush neither writes them again nor loses the
+/// object's other pending changes. An expired object is left to reload; one that is
+/// borrowed (a guard is out) cannot be written, so it is expired instead.
+fn updated(obj: &ObjRef, sets: &[(usize, Value)]) {
+    if obj.state().expired {
+        return;
+    }
+    if obj.set_columns(sets).is_err() {
+        super::expire(obj);
+        return;
+    }
+    if let Some(snapshot) = obj.state().snapshot.as_mut() {
+        for (c, v) in sets {
+            snapshot[*c] = v.clone();
+        }
+    }
+    // A foreign key set here moves the object's many-to-one relationships.
+    let _ = super::load::set_one_keys(obj);
+}
+
+impl Session {
+    /// Runs a bulk [`update`](crate::update) or [`delete`](crate::delete) as one statement
+    /// in the session's transaction (flushing pending changes first) and returns how many
+    /// rows it touched. Nothing is loaded; objects of the touched rows that the session has
+    /// loaded are kept in line, as SQLAlchemy's `synchronize_session` does: the statement
+    /// returns the touched rows' primary keys (`RETURNING id`), then
+    ///
+    /// - on update, each such object takes the new values, and its change tracking takes
+    ///   them as the stored ones; a change not yet flushed to a column the update sets (with
+    ///   autoflush off) is overwritten, changes to other columns stay pending; an object
+    ///   borrowed by a guard at that moment is expired instead (reloaded on next access);
+    /// - on delete, each such object becomes [`Status::Deleted`], leaves the identity map
+    ///   (`get` returns `None`) and comes back on [`rollback`](Self::rollback), like an
+    ///   object deleted by a flush.
+    ///
+    /// Relationship collections that list a deleted object, or list an updated object under
+    /// its old foreign key, are not changed in memory (as with SQLAlchemy); `commit` expires
+    /// them, or call [`expire`](Self::expire).
+    ///
+    /// ```text
+    /// session.execute(update::<Hero>().filter(Hero::name.eq("Deadpond")).set(Hero::age, 30))?;
+    /// // UPDATE hero SET age=? WHERE hero.name = ? RETURNING id   (30, 'Deadpond')
+    /// session.execute(delete::<Hero>().filter(Hero::age.gt(40)))?;
+    /// // DELETE FROM hero WHERE hero.age > ? RETURNING id   (40,)
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::TableNotInQuery`](crate::Error::TableNotInQuery) for a condition on another
+    /// table, [`Error::Query`](crate::Error::Query) for an update that sets no column or a
+    /// primary-key column, before any SQL runs; errors of the autoflush; statement errors
+    /// (a constraint the change violates), after which nothing was changed.
+    pub fn execute(&self, statement: impl Into<BulkStatement>) -> Result<usize> {
+        self.shared.lock().run_bulk(&statement.into())
+    }
+}
