@@ -261,7 +261,7 @@ impl<T: Table> Tracked<T> {
         let owner: ObjRef = self.erased();
         let weak = Arc::downgrade(&owner);
         for (i, c) in cells.iter().enumerate() {
-            c.0.bind(weak.clone(), i);
+            c.0.bind(weak.clone(), T::meta(), i);
         }
         let _ = self
             .0

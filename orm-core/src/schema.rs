@@ -117,6 +117,7 @@ pub struct TableMeta {
     /// The relationship fields, in field order.
     pub relations: &'static [RelationDef],
     factory: Factory,
+    back: OnceLock<Box<[Option<usize>]>>,
     sql: OnceLock<TableSql>,
     resolved: OnceLock<Vec<Result<Resolved, String>>>,
 }
@@ -160,6 +161,7 @@ impl TableMeta {
             primary_key,
             relations,
             factory,
+            back: OnceLock::new(),
             sql: OnceLock::new(),
             resolved: OnceLock::new(),
         }
@@ -210,6 +212,21 @@ impl TableMeta {
             field: self.relations[rel].field,
             message: message.clone(),
         })
+    }
+
+    /// The index, on the target table, of the field relationship `rel` mirrors
+    /// (`back_populates`), worked out once.
+    pub(crate) fn back_index(&self, rel: usize) -> Option<usize> {
+        let all = self.back.get_or_init(|| {
+            self.relations
+                .iter()
+                .map(|def| {
+                    def.back_populates
+                        .and_then(|b| (def.target)().relation_index(b))
+                })
+                .collect()
+        });
+        all.get(rel).copied().flatten()
     }
 
     /// The index of the relationship field named `field`.

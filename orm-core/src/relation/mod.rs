@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 
 use crate::error::Result;
 use crate::object::{ErasedObj, ObjRef};
+use crate::schema::TableMeta;
 use crate::value::Key;
 
 mod many;
@@ -39,12 +40,13 @@ impl Binding {
     }
 }
 
-pub(crate) fn bind_cell(slot: &OnceLock<Binding>, owner: Weak<dyn ErasedObj>, index: usize) {
-    let back = owner.upgrade().and_then(|o| {
-        let def = &o.meta().relations[index];
-        def.back_populates
-            .and_then(|b| (def.target)().relation_index(b))
-    });
+pub(crate) fn bind_cell(
+    slot: &OnceLock<Binding>,
+    owner: Weak<dyn ErasedObj>,
+    meta: &'static TableMeta,
+    index: usize,
+) {
+    let back = meta.back_index(index);
     let _ = slot.set(Binding { owner, index, back });
 }
 
@@ -67,8 +69,8 @@ pub struct CellRef(pub(crate) Arc<dyn ErasedRelation>);
 
 /// What the runtime needs of any relationship cell.
 pub(crate) trait ErasedRelation: Send + Sync + 'static {
-    /// Attaches the cell to its owner.
-    fn bind(&self, owner: Weak<dyn ErasedObj>, index: usize);
+    /// Attaches the cell to its owner (of table `meta`), as relationship `index`.
+    fn bind(&self, owner: Weak<dyn ErasedObj>, meta: &'static TableMeta, index: usize);
     /// Tells the other side about the members a new object was built with.
     fn sync_initial(&self, owner: &ObjRef);
     /// Forgets what is loaded (after commit, refresh or expire).

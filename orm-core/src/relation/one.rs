@@ -11,6 +11,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::object::{addr, typed, ErasedObj, ObjRef, Tracked};
 use crate::session;
+use crate::schema::TableMeta;
 use crate::table::Table;
 use crate::value::Key;
 
@@ -240,8 +241,8 @@ impl<T: Table> OneCell<T> {
 }
 
 impl<T: Table> ErasedRelation for OneCell<T> {
-    fn bind(&self, owner: Weak<dyn ErasedObj>, index: usize) {
-        bind_cell(&self.binding, owner, index);
+    fn bind(&self, owner: Weak<dyn ErasedObj>, meta: &'static TableMeta, index: usize) {
+        bind_cell(&self.binding, owner, meta, index);
     }
 
     fn sync_initial(&self, owner: &ObjRef) {

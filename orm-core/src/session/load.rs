@@ -51,31 +51,41 @@ pub(crate) fn referenced_key(
 /// The key many-to-one relationship `rel` of `obj` points at by the foreign-key values the
 /// object holds now (no SQL; `None` when they are NULL or the object is borrowed).
 pub(crate) fn foreign_key_of(obj: &ObjRef, rel: usize) -> Option<Key> {
+    target_key(obj, rel).ok().flatten()
+}
+
+/// The key many-to-one relationship `rel` of `obj` points at, reading only the foreign-key
+/// columns; `None` when one is NULL (or `rel` is not a many-to-one).
+fn target_key(obj: &ObjRef, rel: usize) -> Result<Option<Key>> {
     let meta = obj.meta();
-    let Ok(Resolved::ManyToOne { local, remote }) = meta.resolved(rel) else {
-        return None;
+    let Resolved::ManyToOne { local, remote } = meta.resolved(rel)? else {
+        return Ok(None);
     };
-    let values = obj.column_values().ok()?;
-    referenced_key((meta.relations[rel].target)(), local, remote, &values)
+    let target = (meta.relations[rel].target)();
+    Ok(match (local.as_slice(), target.primary_key) {
+        // The common case: one column referencing the target's one-column key.
+        ([l], [pk]) if remote.first() == Some(pk) => Key::from_values(&[obj.column_value(*l)?]),
+        _ => {
+            let values: Vec<Value> = (0..meta.columns.len())
+                .map(|c| {
+                    if local.contains(&c) {
+                        obj.column_value(c)
+                    } else {
+                        Ok(Value::Null)
+                    }
+                })
+                .collect::<Result<_>>()?;
+            referenced_key(target, local, remote, &values)
+        }
+    })
 }
 
 /// Tells each many-to-one relationship of a freshly loaded object which row it points at.
 pub(crate) fn set_one_keys(obj: &ObjRef) -> Result<()> {
     let meta = obj.meta();
-    if !meta
-        .relations
-        .iter()
-        .any(|r| r.kind == RelationKind::ManyToOne)
-    {
-        return Ok(());
-    }
-    let values = obj.column_values()?;
     for (i, rel) in meta.relations.iter().enumerate() {
-        if rel.kind != RelationKind::ManyToOne {
-            continue;
-        }
-        if let Resolved::ManyToOne { local, remote } = meta.resolved(i)? {
-            let key = referenced_key((rel.target)(), local, remote, &values);
+        if rel.kind == RelationKind::ManyToOne {
+            let key = target_key(obj, i)?;
             obj.relations()[i].set_loaded_key(key);
         }
     }
