@@ -127,6 +127,25 @@ pub enum Error {
         /// The relationship field.
         field: &'static str,
     },
+    /// A panic happened while the object was being changed through a write guard, so the
+    /// change may be half done; it is not written until the object is reloaded.
+    #[error("a panic left a change to this {table} object{} half done; reload it with session.refresh() before flushing", key.as_ref().map(|k| format!(" ({k})")).unwrap_or_default())]
+    Poisoned {
+        /// The object's table.
+        table: &'static str,
+        /// Its primary key, printed, when it has one.
+        key: Option<String>,
+    },
+    /// A value cannot be stored as it is.
+    #[error("cannot store {table}.{column}: {message}")]
+    InvalidValue {
+        /// The table.
+        table: &'static str,
+        /// The column.
+        column: &'static str,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// Another object of the session already stands for this row.
     #[error("another {table} object with key ({key}) is already in this session; use that one (session.get) instead of adding this one")]
     DuplicateIdentity {

@@ -67,8 +67,11 @@ pub(crate) trait ErasedObj: Send + Sync + 'static {
     fn relations(&self) -> &[Arc<dyn ErasedRelation>];
     fn column_values(&self) -> Result<Vec<Value>>;
     fn column_value(&self, index: usize) -> Result<Value>;
-    /// Fails with `Borrowed` when a guard is out, so a flush can check before it writes.
+    /// Fails with `Borrowed` when a guard is out, so a flush can check before it writes, and
+    /// with `Poisoned` when a panic left a change to the object half done.
     fn check_writable(&self) -> Result<()>;
+    /// A reload made the object whole again after a panic under a write guard.
+    fn clear_poison(&self);
     fn set_columns(&self, values: &[(usize, Value)]) -> Result<()>;
     fn load_row(&self, row: &RowReader<'_>) -> Result<()>;
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
@@ -128,7 +131,18 @@ impl<T: Table> ErasedObj for ObjCell<T> {
     }
 
     fn check_writable(&self) -> Result<()> {
-        self.write_data().map(drop)
+        drop(self.write_data()?);
+        if self.data.is_poisoned() {
+            return Err(Error::Poisoned {
+                table: T::TABLE_NAME,
+                key: self.state().key.as_ref().map(ToString::to_string),
+            });
+        }
+        Ok(())
+    }
+
+    fn clear_poison(&self) {
+        self.data.clear_poison();
     }
 
     fn set_columns(&self, values: &[(usize, Value)]) -> Result<()> {
@@ -291,6 +305,10 @@ impl<T: Table> Tracked<T> {
     /// Changes the object. The session notices the columns that change and writes only those
     /// at the next flush. Assigning a relationship field (`guard.team = One::to(&t)`) is
     /// applied, with its other side, when the guard drops.
+    ///
+    /// If the program panics while the guard is out, the change may be half done: the object
+    /// can still be read, but the session refuses to flush it ([`Error::Poisoned`]) until
+    /// [`Session::refresh`](crate::Session::refresh) reloads it (or it leaves the session).
     ///
     /// # Errors
     /// [`Error::Borrowed`] while another guard is out; a reload error.

@@ -253,6 +253,7 @@ impl SessionCore {
                 key: key.to_string(),
             });
         }
+        obj.clear_poison();
         {
             let mut state = obj.state();
             state.expired = false;

@@ -37,6 +37,17 @@ struct Sink<'a> {
     engine: &'a Engine,
     savepoint: bool,
     started: bool,
+    finished: bool,
+}
+
+/// A flush that ends without `finish` (a panic in a statement hook, or in user code the
+/// flush calls) undoes what it wrote, so a retry does not write it twice.
+impl Drop for Sink<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = self.finish(false);
+        }
+    }
 }
 
 impl Sink<'_> {
@@ -56,6 +67,7 @@ impl Sink<'_> {
     }
 
     fn finish(&mut self, ok: bool) -> Result<()> {
+        self.finished = true;
         if !self.started {
             return Ok(());
         }
@@ -111,10 +123,12 @@ pub(crate) fn flush(core: &mut SessionCore) -> Result<()> {
         engine: &core.engine,
         savepoint: core.wrote_in_tx,
         started: false,
+        finished: false,
     };
     let result = plan.execute(&mut sink);
     let ended = sink.finish(result.is_ok());
     let wrote = sink.started;
+    drop(sink);
     result?;
     ended?;
     core.wrote_in_tx |= wrote;

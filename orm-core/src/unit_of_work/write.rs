@@ -56,10 +56,12 @@ impl Plan {
                     values[*c] = v.clone();
                 }
             }
+            check_storable(obj.meta(), &values, 0..values.len())?;
             let key = self.insert_row(sink, &obj, &values)?;
             self.keys.insert(a, key);
         } else {
             let changed = self.changed_columns(&obj, &mut values);
+            check_storable(obj.meta(), &values, changed.iter().copied())?;
             self.update_row(sink, i, &values, &changed)?;
         }
         self.written.insert(a);
@@ -281,6 +283,25 @@ impl Plan {
         }
         Ok(())
     }
+}
+
+/// Fails for a value SQLite would not give back as written: a NaN float (SQLite stores
+/// it as NULL).
+fn check_storable(
+    meta: &'static TableMeta,
+    values: &[Value],
+    cols: impl Iterator<Item = usize>,
+) -> Result<()> {
+    for c in cols {
+        if matches!(values[c], Value::Real(f) if f.is_nan()) {
+            return Err(Error::InvalidValue {
+                table: meta.name,
+                column: meta.columns[c].name,
+                message: "the value is NaN, which SQLite stores as NULL; store None in an Option<f64> field for a missing number".into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The primary key in `values`; `why_null` explains a NULL part.

@@ -1,0 +1,125 @@
+//! Faults in user code and bad values: a statement hook that panics in the middle of a
+//! flush, a panic while a write guard is out, a NaN float. None of them may leave half a
+//! change in the database or write one twice.
+
+mod common;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use common::one_to_many::{hero, Hero, Team};
+use common::Db;
+use orm::prelude::*;
+use orm::Error;
+
+#[test]
+fn a_hook_that_panics_mid_flush_leaves_nothing_written() -> orm::Result<()> {
+    let db = Db::new::<(Team, Hero)>();
+    let armed = Arc::new(AtomicBool::new(false));
+    let inserts = Arc::new(AtomicUsize::new(0));
+    {
+        let (armed, inserts) = (Arc::clone(&armed), Arc::clone(&inserts));
+        db.engine.on_statement(move |s| {
+            if s.sql.starts_with("INSERT")
+                && inserts.fetch_add(1, Ordering::SeqCst) == 1
+                && armed.load(Ordering::SeqCst)
+            {
+                panic!("hook failed");
+            }
+        });
+    }
+    let session = db.session();
+    // An earlier flush of the same transaction wrote one hero: the failed flush must undo
+    // only itself.
+    session.add(&hero("first"))?;
+    session.flush()?;
+    armed.store(true, Ordering::SeqCst);
+    inserts.store(0, Ordering::SeqCst);
+    let (a, b) = (hero("a"), hero("b"));
+    session.add(&a)?;
+    session.add(&b)?;
+    let outcome = catch_unwind(AssertUnwindSafe(|| session.flush()));
+    assert!(outcome.is_err(), "the hook panicked");
+    assert_eq!(a.key(), None, "no key from a flush that did not finish");
+    armed.store(false, Ordering::SeqCst);
+    // The session goes on; the retry writes each row once.
+    session.commit()?;
+    assert_eq!(
+        db.table("SELECT id, name FROM hero ORDER BY id"),
+        ["1, 'first'", "2, 'a'", "3, 'b'"]
+    );
+    Ok(())
+}
+
+#[test]
+fn a_panic_under_a_write_guard_keeps_the_half_change_out_of_the_database() -> orm::Result<()> {
+    let db = Db::new::<(Team, Hero)>();
+    let session = db.session();
+    session.add(&hero("Deadpond"))?;
+    session.commit()?;
+    let deadpond = session.get::<Hero>(1)?.expect("row");
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let mut guard = deadpond.write().expect("write");
+        guard.name = "half".into();
+        panic!("in the middle of a change");
+    }));
+    assert!(outcome.is_err());
+    // Readable, but not written.
+    assert_eq!(deadpond.read()?.name, "half");
+    let err = session.commit().expect_err("poisoned");
+    assert!(
+        matches!(err, Error::Poisoned { table: "hero", .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "a panic left a change to this hero object (1) half done; reload it with session.refresh() before flushing"
+    );
+    assert_eq!(db.table("SELECT name FROM hero"), ["'Deadpond'"]);
+    // A reload makes it whole; it can be changed and written again.
+    session.refresh(&deadpond)?;
+    assert_eq!(deadpond.read()?.name, "Deadpond");
+    deadpond.write()?.age = Some(30);
+    session.commit()?;
+    assert_eq!(db.table("SELECT name, age FROM hero"), ["'Deadpond', 30"]);
+    Ok(())
+}
+
+#[derive(Table, Debug, Default)]
+pub struct Reading {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub value: f64,
+}
+
+#[test]
+fn nan_is_refused_with_the_column_named() -> orm::Result<()> {
+    let db = Db::new::<(Reading,)>();
+    let session = db.session();
+    let reading = Reading {
+        value: f64::NAN,
+        ..Default::default()
+    }
+    .track();
+    session.add(&reading)?;
+    let err = session.commit().expect_err("NaN");
+    assert_eq!(
+        err.to_string(),
+        "cannot store reading.value: the value is NaN, which SQLite stores as NULL; store None in an Option<f64> field for a missing number"
+    );
+    assert!(db.table("SELECT id FROM reading").is_empty());
+    // Fixed, it is written; set to NaN later, the UPDATE is refused the same way.
+    reading.write()?.value = 1.5;
+    session.commit()?;
+    reading.write()?.value = f64::NAN;
+    assert!(matches!(
+        session.commit(),
+        Err(Error::InvalidValue {
+            column: "value",
+            ..
+        })
+    ));
+    assert_eq!(db.table("SELECT value FROM reading"), ["1.5"]);
+    Ok(())
+}
