@@ -123,3 +123,36 @@ fn nan_is_refused_with_the_column_named() -> orm::Result<()> {
     assert_eq!(db.table("SELECT value FROM reading"), ["1.5"]);
     Ok(())
 }
+
+#[derive(Table, Debug, Default)]
+pub struct Small {
+    #[orm(primary_key)]
+    pub id: Option<i32>,
+    pub name: String,
+}
+
+#[test]
+fn a_key_past_the_fields_range_is_refused_before_anything_is_kept() -> orm::Result<()> {
+    let db = Db::new::<(Small,)>();
+    db.raw("INSERT INTO small (id, name) VALUES (2147483647, 'last i32')");
+    let session = db.session();
+    let small = Small {
+        name: "too far".into(),
+        ..Default::default()
+    }
+    .track();
+    session.add(&small)?;
+    let err = session.commit().expect_err("out of range");
+    let message = err.to_string();
+    assert!(
+        message.starts_with("cannot store small.id: the database assigned the key 2147483648, which the field cannot hold"),
+        "{message}"
+    );
+    assert_eq!(small.key(), None);
+    assert_eq!(
+        db.table("SELECT count(*) FROM small"),
+        ["1"],
+        "the row was not kept"
+    );
+    Ok(())
+}

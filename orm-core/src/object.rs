@@ -73,6 +73,8 @@ pub(crate) trait ErasedObj: Send + Sync + 'static {
     /// A reload made the object whole again after a panic under a write guard.
     fn clear_poison(&self);
     fn set_columns(&self, values: &[(usize, Value)]) -> Result<()>;
+    /// Fails with `InvalidValue` when `value` does not fit column `index`'s field.
+    fn check_value(&self, index: usize, value: &Value) -> Result<()>;
     fn load_row(&self, row: &RowReader<'_>) -> Result<()>;
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
@@ -159,6 +161,14 @@ impl<T: Table> ErasedObj for ObjCell<T> {
 
     fn load_row(&self, row: &RowReader<'_>) -> Result<()> {
         self.write_data()?.load_row(row)
+    }
+
+    fn check_value(&self, index: usize, value: &Value) -> Result<()> {
+        T::check_column(index, value).map_err(|e| Error::InvalidValue {
+            table: T::TABLE_NAME,
+            column: T::COLUMNS[index].name,
+            message: e.0,
+        })
     }
 
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {

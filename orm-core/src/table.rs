@@ -34,6 +34,11 @@ pub trait Table: Sized + Send + Sync + 'static {
     #[doc(hidden)]
     fn set_column(&mut self, index: usize, value: &Value) -> Result<(), ConvertError>;
 
+    /// Whether `value` fits column `index`'s field (what `set_column` would say), without
+    /// changing anything.
+    #[doc(hidden)]
+    fn check_column(index: usize, value: &Value) -> Result<(), ConvertError>;
+
     /// Builds the struct from a row holding every column in order; relationships unloaded.
     #[doc(hidden)]
     fn from_row(row: &RowReader<'_>) -> Result<Self>;

@@ -50,6 +50,11 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
         let value = quote_spanned!(ty.span()=> ::orm::__private::convert::<#ty>(value)?);
         quote!(#i => { self.#f = #value; })
     });
+    let check_arms = model.columns.iter().enumerate().map(|(i, c)| {
+        let ty = &c.field.ty;
+        let value = quote_spanned!(ty.span()=> ::orm::__private::convert::<#ty>(value).map(drop));
+        quote!(#i => #value,)
+    });
     let from_row = model.columns.iter().enumerate().map(|(i, c)| {
         let (f, ty) = (c.ident, &c.field.ty);
         let value = quote_spanned!(ty.span()=> row.get::<#ty>(#i)?);
@@ -125,6 +130,16 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
                         _ => {}
                     }
                     ::core::result::Result::Ok(())
+                }
+
+                fn check_column(
+                    index: usize,
+                    value: &::orm::Value,
+                ) -> ::core::result::Result<(), ::orm::ConvertError> {
+                    match index {
+                        #(#check_arms)*
+                        _ => ::core::result::Result::Ok(()),
+                    }
                 }
 
                 fn from_row(row: &::orm::__private::RowReader<'_>) -> ::orm::Result<Self> {

@@ -81,6 +81,17 @@ impl Plan {
                 .collect();
             let sql = meta.sql().insert_auto.as_deref().unwrap_or_default();
             let id = sink.conn()?.insert(sql, &params)?;
+            // A key the field cannot hold (an i32 key past i32::MAX) would leave the object
+            // without its id and the row unreachable: refuse it (the flush rolls back).
+            obj.check_value(pk, &Value::Integer(id))
+                .map_err(|e| match e {
+                    Error::InvalidValue { table, column, message } => Error::InvalidValue {
+                        table,
+                        column,
+                        message: format!("the database assigned the key {id}, which the field cannot hold ({message}); use i64 for an auto-increment key"),
+                    },
+                    other => other,
+                })?;
             self.set(obj, pk, Value::Integer(id));
             self.assigned_keys.insert(addr(obj));
             return Ok(Key::Int(id));
