@@ -15,7 +15,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, TryLockError, Weak};
 
 use crate::error::{Error, Result};
-use crate::relation::{CellRef, ErasedRelation};
+use crate::relation::CellRef;
 use crate::schema::TableMeta;
 use crate::session::SessionShared;
 use crate::table::{RowReader, Table};
@@ -52,9 +52,8 @@ pub(crate) struct ObjState {
 pub(crate) struct ObjCell<T> {
     data: RwLock<T>,
     state: Mutex<ObjState>,
-    relations: OnceLock<Box<[Arc<dyn ErasedRelation>]>>,
-    /// The same cells as generated code sees them (for `restore_relations`).
-    cells: OnceLock<Box<[CellRef]>>,
+    /// The shared cells of the relationship fields, in field order.
+    relations: OnceLock<Box<[CellRef]>>,
 }
 
 /// An object of the session's unit of work, type-erased.
@@ -64,7 +63,7 @@ pub(crate) type ObjRef = Arc<dyn ErasedObj>;
 pub(crate) trait ErasedObj: Send + Sync + 'static {
     fn meta(&self) -> &'static TableMeta;
     fn state(&self) -> MutexGuard<'_, ObjState>;
-    fn relations(&self) -> &[Arc<dyn ErasedRelation>];
+    fn relations(&self) -> &[CellRef];
     fn column_values(&self) -> Result<Vec<Value>>;
     fn column_value(&self, index: usize) -> Result<Value>;
     /// Fails with `Borrowed` when a guard is out, so a flush can check before it writes, and
@@ -120,7 +119,7 @@ impl<T: Table> ErasedObj for ObjCell<T> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn relations(&self) -> &[Arc<dyn ErasedRelation>] {
+    fn relations(&self) -> &[CellRef] {
         self.relations.get().map_or(&[], |r| r)
     }
 
@@ -272,7 +271,6 @@ impl<T: Table> Tracked<T> {
                 deferred_error: None,
             }),
             relations: OnceLock::new(),
-            cells: OnceLock::new(),
         }));
         tracked.bind_relations(cells, sync);
         tracked
@@ -287,14 +285,10 @@ impl<T: Table> Tracked<T> {
         for (i, c) in cells.iter().enumerate() {
             c.0.bind(weak.clone(), T::meta(), i);
         }
-        let _ = self
-            .0
-            .relations
-            .set(cells.iter().map(|c| Arc::clone(&c.0)).collect());
-        let _ = self.0.cells.set(cells.into_boxed_slice());
+        let _ = self.0.relations.set(cells.into_boxed_slice());
         if sync {
             for c in self.0.relations() {
-                c.sync_initial(&owner);
+                c.0.sync_initial(&owner);
             }
         }
     }
@@ -417,7 +411,7 @@ impl<T: Table> Drop for WriteGuard<'_, T> {
         let Some(mut guard) = self.guard.take() else {
             return;
         };
-        let bound = self.cell.cells.get().map_or(&[][..], |c| c);
+        let bound = self.cell.relations.get().map_or(&[][..], |c| c);
         let reassigned = guard.restore_relations(bound);
         drop(guard);
         for r in reassigned {

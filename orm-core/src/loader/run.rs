@@ -57,7 +57,7 @@ impl SessionCore {
             let rel = node.rel.rel;
             let needing: Vec<ObjRef> = owners
                 .iter()
-                .filter(|o| !o.relations()[rel].is_settled())
+                .filter(|o| !o.relations()[rel].0.is_settled())
                 .cloned()
                 .collect();
             if !needing.is_empty() {
@@ -66,7 +66,7 @@ impl SessionCore {
             let mut seen = FxHashSet::default();
             let targets: Vec<ObjRef> = owners
                 .iter()
-                .flat_map(|o| o.relations()[rel].reachable())
+                .flat_map(|o| o.relations()[rel].0.reachable())
                 .filter(|t| seen.insert(addr(t)))
                 .collect();
             path.push(node.rel);
@@ -176,7 +176,7 @@ impl SessionCore {
         }
         for (owner, key) in owners.iter().zip(keys) {
             let found = key.and_then(|k| self.identity.get(target, &k));
-            owner.relations()[rel].populate(found.into_iter().collect());
+            owner.relations()[rel].0.populate(found.into_iter().collect());
         }
         drop(read);
         Ok(())
@@ -217,6 +217,6 @@ fn populate(
             .as_ref()
             .and_then(|k| members.get(k).cloned())
             .unwrap_or_default();
-        owner.relations()[rel].populate(found);
+        owner.relations()[rel].0.populate(found);
     }
 }

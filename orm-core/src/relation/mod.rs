@@ -67,6 +67,7 @@ pub(crate) struct History {
 #[derive(Clone)]
 pub struct CellRef(pub(crate) Arc<dyn ErasedRelation>);
 
+
 /// What the runtime needs of any relationship cell.
 pub(crate) trait ErasedRelation: Send + Sync + 'static {
     /// Attaches the cell to its owner (of table `meta`), as relationship `index`.
@@ -147,7 +148,7 @@ pub(crate) fn lock<S>(m: &Mutex<S>) -> MutexGuard<'_, S> {
 }
 
 pub(crate) fn back_cell(item: &ObjRef, back: Option<usize>) -> Option<Arc<dyn ErasedRelation>> {
-    back.and_then(|b| item.relations().get(b).cloned())
+    back.and_then(|b| item.relations().get(b).map(|c| Arc::clone(&c.0)))
 }
 
 /// Fails with [`Error::LazyLoadRaised`](crate::Error::LazyLoadRaised) when relationship

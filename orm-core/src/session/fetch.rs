@@ -5,7 +5,7 @@
 //! selectin load); [`Shape`] says where each is.
 
 use super::inner::open_conn;
-use super::load::{row_key, set_one_keys};
+use super::load::{row_key, set_one_keys_from_row};
 use super::SessionCore;
 use crate::error::Result;
 use crate::identity::IdentityMap;
@@ -71,7 +71,7 @@ impl SessionCore {
 
     fn fetch_rows(&mut self, text: &str, params: &[Value], shape: &Shape<'_>) -> Result<Fetched> {
         let me = self.me.clone();
-        let mut found: Vec<Option<(ObjRef, bool)>> = Vec::new();
+        let mut found: Vec<Option<ObjRef>> = Vec::new();
         let mut keys: Vec<Option<Key>> = Vec::new();
         let identity = &mut self.identity;
         open_conn(&mut self.conn, &self.engine)?.query(text, params, |row| {
@@ -89,31 +89,23 @@ impl SessionCore {
             }
             Ok(())
         })?;
-        let mut objects = Vec::with_capacity(found.len());
-        for slot in found {
-            objects.push(match slot {
-                Some((obj, loaded)) => {
-                    if loaded {
-                        set_one_keys(&obj)?;
-                    }
-                    let deleted = obj.state().status == Status::Deleted;
-                    (!deleted).then_some(obj)
-                }
-                None => None,
-            });
-        }
+        let objects = found
+            .into_iter()
+            .map(|slot| slot.filter(|obj| obj.state().status != Status::Deleted))
+            .collect();
         Ok(Fetched { objects, keys })
     }
 }
 
 /// The object of one table's part of a row: from the identity map (an expired object takes
-/// the fresh values) or built from the row; with whether its columns came from this row.
-/// `None` when the part is all NULL (an outer join that found nothing).
+/// the fresh values; one with pending changes keeps them) or built from the row, its
+/// many-to-one relationships told their keys when its columns come from this row. `None`
+/// when the part is all NULL (an outer join that found nothing).
 fn take_row(
     identity: &mut IdentityMap,
     me: &std::sync::Weak<SessionShared>,
     reader: &RowReader<'_>,
-) -> Result<Option<(ObjRef, bool)>> {
+) -> Result<Option<ObjRef>> {
     let meta = reader.meta;
     if reader.offset > 0 {
         let all_null = meta
@@ -129,16 +121,20 @@ fn take_row(
         Some(obj) => {
             let reloaded = obj.state().expired && obj.load_row(reader).is_ok();
             if reloaded {
-                let mut state = obj.state();
-                state.expired = false;
-                state.snapshot = None;
+                {
+                    let mut state = obj.state();
+                    state.expired = false;
+                    state.snapshot = None;
+                }
+                set_one_keys_from_row(&obj, reader)?;
             }
-            Ok(Some((obj, reloaded)))
+            Ok(Some(obj))
         }
         None => {
             let obj = (meta.factory().0)(reader, me.clone(), key.clone())?;
+            set_one_keys_from_row(&obj, reader)?;
             identity.insert(meta, key, &obj);
-            Ok(Some((obj, true)))
+            Ok(Some(obj))
         }
     }
 }

@@ -31,7 +31,7 @@ impl SessionCore {
         for obj in &objects {
             detach(obj);
             for rel in obj.relations() {
-                rel.release();
+                rel.0.release();
             }
         }
         self.identity.clear();
@@ -133,7 +133,7 @@ impl SessionCore {
                 }
             }
             for rel in obj.relations().iter().rev() {
-                for target in rel.reachable().into_iter().rev() {
+                for target in rel.0.reachable().into_iter().rev() {
                     if !seen.contains(&addr(&target)) {
                         stack.push(target);
                     }
@@ -189,7 +189,7 @@ impl SessionCore {
                 let _ = obj.set_columns(&[(col, Value::Null)]);
             }
             for rel in obj.relations() {
-                rel.restore_pending();
+                rel.0.restore_pending();
             }
         }
         for obj in std::mem::take(&mut self.new) {

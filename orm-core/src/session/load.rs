@@ -57,27 +57,28 @@ pub(crate) fn foreign_key_of(obj: &ObjRef, rel: usize) -> Option<Key> {
 /// The key many-to-one relationship `rel` of `obj` points at, reading only the foreign-key
 /// columns; `None` when one is NULL (or `rel` is not a many-to-one).
 fn target_key(obj: &ObjRef, rel: usize) -> Result<Option<Key>> {
-    let meta = obj.meta();
+    key_through(obj.meta(), rel, |c| obj.column_value(c))
+}
+
+/// The key many-to-one relationship `rel` of a table points at, from its foreign-key column
+/// values as `value` gives them (from an object, or straight from a row).
+fn key_through(
+    meta: &'static TableMeta,
+    rel: usize,
+    value: impl Fn(usize) -> Result<Value>,
+) -> Result<Option<Key>> {
     let Resolved::ManyToOne { local, remote } = meta.resolved(rel)? else {
         return Ok(None);
     };
     let target = (meta.relations[rel].target)();
-    Ok(match (local.as_slice(), target.primary_key) {
-        // The common case: one column referencing the target's one-column key.
-        ([l], [pk]) if remote.first() == Some(pk) => Key::from_values(&[obj.column_value(*l)?]),
-        _ => {
-            let values: Vec<Value> = (0..meta.columns.len())
-                .map(|c| {
-                    if local.contains(&c) {
-                        obj.column_value(c)
-                    } else {
-                        Ok(Value::Null)
-                    }
-                })
-                .collect::<Result<_>>()?;
-            referenced_key(target, local, remote, &values)
-        }
-    })
+    let mut ordered = Vec::with_capacity(target.primary_key.len());
+    for pk in target.primary_key {
+        let Some(pos) = remote.iter().position(|r| r == pk) else {
+            return Ok(None);
+        };
+        ordered.push(value(local[pos])?);
+    }
+    Ok(Key::from_values(&ordered))
 }
 
 /// Tells each many-to-one relationship of a freshly loaded object which row it points at.
@@ -86,7 +87,19 @@ pub(crate) fn set_one_keys(obj: &ObjRef) -> Result<()> {
     for (i, rel) in meta.relations.iter().enumerate() {
         if rel.kind == RelationKind::ManyToOne {
             let key = target_key(obj, i)?;
-            obj.relations()[i].set_loaded_key(key);
+            obj.relations()[i].0.set_loaded_key(key);
+        }
+    }
+    Ok(())
+}
+
+/// [`set_one_keys`] from the row the object was just loaded from (no lock on the object).
+pub(crate) fn set_one_keys_from_row(obj: &ObjRef, reader: &RowReader<'_>) -> Result<()> {
+    let meta = reader.meta;
+    for (i, rel) in meta.relations.iter().enumerate() {
+        if rel.kind == RelationKind::ManyToOne {
+            let key = key_through(meta, i, |c| Ok(Value::from_ref(reader.raw(c)?)))?;
+            obj.relations()[i].0.set_loaded_key(key);
         }
     }
     Ok(())

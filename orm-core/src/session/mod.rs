@@ -280,7 +280,7 @@ impl Session {
             Status::Persistent => {
                 for (i, rel) in obj.meta().relations.iter().enumerate() {
                     if rel.kind != RelationKind::ManyToOne {
-                        obj.relations()[i].load_members()?;
+                        obj.relations()[i].0.load_members()?;
                     }
                 }
                 let mut core = self.shared.lock();
@@ -347,7 +347,7 @@ impl Session {
         // Unflushed relationship changes are discarded too; the row load below then tells
         // the many-to-one relationships their keys.
         for rel in obj.relations() {
-            rel.expire();
+            rel.0.expire();
         }
         core.refresh_obj(&obj)
     }
@@ -405,6 +405,6 @@ pub(crate) fn expire(obj: &ObjRef) {
         state.snapshot = None;
     }
     for rel in obj.relations() {
-        rel.expire();
+        rel.0.expire();
     }
 }

@@ -68,7 +68,7 @@ impl Plan {
                 let mut gone: Vec<ObjRef> = h.removed.clone();
                 let mut came: Vec<ObjRef> = h.added.clone();
                 if owner_deleted {
-                    gone.extend(e.obj.relations()[r].reachable());
+                    gone.extend(e.obj.relations()[r].0.reachable());
                     came.clear();
                 }
                 let owner_cols: Vec<usize> = to_owner.iter().map(|p| p.1).collect();

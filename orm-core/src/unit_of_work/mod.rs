@@ -177,7 +177,7 @@ impl Plan {
         if let Some(&i) = self.index.get(&a) {
             return i;
         }
-        let history = obj.relations().iter().map(|r| r.history()).collect();
+        let history = obj.relations().iter().map(|r| r.0.history()).collect();
         self.entries.push(Entry {
             obj: obj.clone(),
             history,
@@ -309,7 +309,7 @@ impl Plan {
         }
         for e in &self.entries {
             for rel in e.obj.relations() {
-                rel.clear_history();
+                rel.0.clear_history();
             }
         }
         core.new.clear();

@@ -26,7 +26,7 @@ impl Plan {
                     .back_populates
                     .and_then(|b| target.relation_index(b))
                     .is_some_and(|b| target.relations[b].delete_orphan);
-                if !owned || !obj.relations()[r].reachable().is_empty() {
+                if !owned || !obj.relations()[r].0.reachable().is_empty() {
                     continue;
                 }
                 // Taken out of its collection (unset), as opposed to never given a parent,
@@ -102,7 +102,7 @@ impl Plan {
             .back_populates
             .and_then(|b| child.meta().relation_index(b))
         {
-            if let Some(h) = child.relations().get(back).map(|c| c.history()) {
+            if let Some(h) = child.relations().get(back).map(|c| c.0.history()) {
                 if let Some(Some(_)) = h.target {
                     return true;
                 }
@@ -158,7 +158,7 @@ impl Plan {
                 let Resolved::OneToMany { remote_fk, local } = meta.resolved(r)? else {
                     continue;
                 };
-                for child in parent.relations()[r].reachable() {
+                for child in parent.relations()[r].0.reachable() {
                     if self.removed_objects.contains(&addr(&child)) {
                         continue;
                     }
