@@ -45,8 +45,9 @@ pub(crate) struct ObjState {
     pub snapshot: Option<Box<[Value]>>,
     /// Registered in the session's list of objects to look at in the next flush.
     pub registered: bool,
-    /// A relationship assignment that could not be applied when its guard dropped.
-    pub deferred_error: Option<Error>,
+    /// A relationship assignment that could not be applied when its guard dropped (boxed:
+    /// rare, and an error is large beside the rest of the state).
+    pub deferred_error: Option<Box<Error>>,
 }
 
 pub(crate) struct ObjCell<T> {
@@ -416,8 +417,9 @@ impl<T: Table> Drop for WriteGuard<'_, T> {
         drop(guard);
         for r in reassigned {
             if let Err(e) = r.apply() {
-                self.cell.state().deferred_error.get_or_insert(e);
+                self.cell.state().deferred_error.get_or_insert(Box::new(e));
             }
         }
     }
 }
+

@@ -50,6 +50,11 @@ impl Db {
         self.log.take_lines()
     }
 
+    /// The database file.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
     /// Forgets the statements captured so far.
     pub fn forget(&self) {
         self.log.clear();

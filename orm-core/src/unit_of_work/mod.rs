@@ -219,7 +219,7 @@ impl Plan {
         }
         for e in &plan.entries {
             if let Some(err) = e.obj.state().deferred_error.take() {
-                return Err(err);
+                return Err(*err);
             }
         }
         plan.plan_pending_orphans();
