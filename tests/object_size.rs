@@ -35,6 +35,9 @@ static ALLOCATOR: Counting = Counting;
 
 const ROWS: usize = 10_000;
 
+/// A hero row as plain values: id, name, secret name, age, team id.
+type PlainRow = (i64, String, String, Option<i64>, Option<i64>);
+
 /// Bytes still allocated after `f` returns, while its result is alive.
 fn held<R>(f: impl FnOnce() -> R) -> (R, isize) {
     let before = LIVE.load(Ordering::Relaxed);
@@ -55,7 +58,7 @@ fn bytes_per_loaded_object() -> orm::Result<()> {
         let mut stmt = conn
             .prepare("SELECT id, name, secret_name, age, team_id FROM hero")
             .expect("prepare");
-        let rows: Vec<(i64, String, String, Option<i64>, Option<i64>)> = stmt
+        let rows: Vec<PlainRow> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
             .expect("query")
             .collect::<Result<_, _>>()
