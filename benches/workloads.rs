@@ -13,7 +13,10 @@ use orm::prelude::*;
 #[path = "support/mod.rs"]
 mod support;
 
-use support::{fresh, plain_hero, raw, seed, Hero, HeroTeamLink, PlainHero, Team, HERO_COLUMNS};
+use support::{
+    fresh, plain_hero, raw, seed, seed_blog, Hero, HeroTeamLink, PlainHero, Post, Team, User,
+    HERO_COLUMNS,
+};
 
 /// 1: add n new heroes linked to 100 new teams, one commit, ids read back.
 fn insert(c: &mut Criterion) {
@@ -388,6 +391,92 @@ fn many_to_many(c: &mut Criterion) {
     let _ = HeroTeamLink::default();
 }
 
+/// 7: users / posts / comments: load 10k users; 9 users with their posts and the posts'
+/// comments, eagerly (selectin, nested).
+fn blog(c: &mut Criterion) {
+    let engine = fresh("w7");
+    seed_blog("w7", 10_000, 9, 10, 10);
+    let mut g = c.benchmark_group("7 users, posts, comments");
+    g.bench_function("orm load 10000 users", |b| {
+        b.iter(|| {
+            let session = Session::new(&engine);
+            let users = session.exec(select::<User>()).expect("select").all();
+            assert_eq!(users.len(), 10_000);
+            users
+        });
+    });
+    let conn = raw("w7");
+    g.bench_function("rusqlite load 10000 users", |b| {
+        b.iter(|| {
+            let tx = conn.unchecked_transaction().expect("tx");
+            let users: Vec<(i64, String, String)> = tx
+                .prepare_cached("SELECT user.id, user.name, user.email FROM user")
+                .expect("prepare")
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("rows");
+            assert_eq!(users.len(), 10_000);
+            users
+        });
+    });
+    g.bench_function("orm 9 users eagerly", |b| {
+        b.iter(|| {
+            let session = Session::new(&engine);
+            let users = session
+                .exec(
+                    select::<User>()
+                        .filter(User::id.le(9))
+                        .options(selectin(User::posts).then(selectin(Post::comments))),
+                )
+                .expect("select")
+                .all();
+            let comments: usize = users
+                .iter()
+                .flat_map(|u| u.read().expect("read").posts.to_vec().expect("loaded"))
+                .map(|p| p.read().expect("read").comments.len().expect("loaded"))
+                .sum();
+            assert_eq!(comments, 900);
+            users
+        });
+    });
+    g.bench_function("rusqlite 9 users eagerly (3 queries, grouped)", |b| {
+        b.iter(|| {
+            let tx = conn.unchecked_transaction().expect("tx");
+            let users: Vec<(i64, String, String)> = tx
+                .prepare_cached("SELECT user.id, user.name, user.email FROM user WHERE user.id <= ?")
+                .expect("prepare")
+                .query_map([9], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("rows");
+            let in_list = |n: usize| vec!["?"; n].join(", ");
+            let ids: Vec<i64> = users.iter().map(|u| u.0).collect();
+            let mut posts: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+            let sql = format!("SELECT post.id, post.title, post.author_id FROM post WHERE post.author_id IN ({})", in_list(ids.len()));
+            let mut stmt = tx.prepare_cached(&sql).expect("prepare");
+            let mut rows = stmt.query(rusqlite::params_from_iter(&ids)).expect("query");
+            let mut post_ids = Vec::new();
+            while let Some(r) = rows.next().expect("row") {
+                let (id, title, author): (i64, String, i64) = (r.get(0).expect("id"), r.get(1).expect("title"), r.get(2).expect("author"));
+                post_ids.push(id);
+                posts.entry(author).or_default().push((id, title));
+            }
+            let sql = format!("SELECT comment.id, comment.body, comment.post_id FROM comment WHERE comment.post_id IN ({})", in_list(post_ids.len()));
+            let mut stmt = tx.prepare_cached(&sql).expect("prepare");
+            let mut rows = stmt.query(rusqlite::params_from_iter(&post_ids)).expect("query");
+            let mut comments: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+            while let Some(r) = rows.next().expect("row") {
+                let (id, body, post): (i64, String, i64) = (r.get(0).expect("id"), r.get(1).expect("body"), r.get(2).expect("post"));
+                comments.entry(post).or_default().push((id, body));
+            }
+            assert_eq!(comments.values().map(Vec::len).sum::<usize>(), 900);
+            (users, posts, comments)
+        });
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     support::criterion()
 }
@@ -395,6 +484,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = workloads;
     config = config();
-    targets = insert, load, get, update, collections, many_to_many
+    targets = insert, load, get, update, collections, many_to_many, blog
 }
 criterion_main!(workloads);

@@ -59,7 +59,9 @@ fn bytes_per_loaded_object() -> orm::Result<()> {
             .prepare("SELECT id, name, secret_name, age, team_id FROM hero")
             .expect("prepare");
         let rows: Vec<PlainRow> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .expect("query")
             .collect::<Result<_, _>>()
             .expect("rows");

@@ -68,7 +68,73 @@ pub fn plain_hero(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlainHero> {
     })
 }
 
-pub type Models = (Team, Hero, HeroTeamLink);
+pub type Models = (Team, Hero, HeroTeamLink, User, Post, Comment);
+
+#[derive(Table, Debug, Default)]
+pub struct User {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub name: String,
+    pub email: String,
+    #[orm(relationship(back_populates = "author"))]
+    pub posts: Many<Post>,
+}
+
+#[derive(Table, Debug, Default)]
+pub struct Post {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub title: String,
+    #[orm(index, foreign_key = "user.id")]
+    pub author_id: Option<i64>,
+    #[orm(relationship(back_populates = "posts"))]
+    pub author: One<User>,
+    #[orm(relationship(back_populates = "post"))]
+    pub comments: Many<Comment>,
+}
+
+#[derive(Table, Debug, Default)]
+pub struct Comment {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub body: String,
+    #[orm(index, foreign_key = "post.id")]
+    pub post_id: Option<i64>,
+    #[orm(relationship(back_populates = "comments"))]
+    pub post: One<Post>,
+}
+
+/// `users` users; the first `authors` of them with `posts` posts of `comments` comments each.
+pub fn seed_blog(tag: &str, users: usize, authors: usize, posts: usize, comments: usize) {
+    let mut conn = raw(tag);
+    let tx = conn.transaction().expect("tx");
+    {
+        let mut u = tx
+            .prepare("INSERT INTO user (name, email) VALUES (?, ?)")
+            .expect("prepare");
+        for i in 0..users {
+            u.execute((format!("user {i}"), format!("user{i}@example.com")))
+                .expect("user");
+        }
+        let mut p = tx
+            .prepare("INSERT INTO post (title, author_id) VALUES (?, ?)")
+            .expect("prepare");
+        let mut c = tx
+            .prepare("INSERT INTO comment (body, post_id) VALUES (?, ?)")
+            .expect("prepare");
+        for a in 0..authors {
+            for j in 0..posts {
+                p.execute((format!("post {a}.{j}"), a as i64 + 1))
+                    .expect("post");
+                let post = tx.last_insert_rowid();
+                for k in 0..comments {
+                    c.execute((format!("comment {k}"), post)).expect("comment");
+                }
+            }
+        }
+    }
+    tx.commit().expect("commit");
+}
 
 /// `ORM_BENCH_QUICK=1`: few samples, short measurements (a few minutes for everything).
 pub fn criterion() -> Criterion {

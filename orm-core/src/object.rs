@@ -422,4 +422,3 @@ impl<T: Table> Drop for WriteGuard<'_, T> {
         }
     }
 }
-

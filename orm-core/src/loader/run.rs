@@ -176,7 +176,9 @@ impl SessionCore {
         }
         for (owner, key) in owners.iter().zip(keys) {
             let found = key.and_then(|k| self.identity.get(target, &k));
-            owner.relations()[rel].0.populate(found.into_iter().collect());
+            owner.relations()[rel]
+                .0
+                .populate(found.into_iter().collect());
         }
         drop(read);
         Ok(())

@@ -67,7 +67,6 @@ pub(crate) struct History {
 #[derive(Clone)]
 pub struct CellRef(pub(crate) Arc<dyn ErasedRelation>);
 
-
 /// What the runtime needs of any relationship cell.
 pub(crate) trait ErasedRelation: Send + Sync + 'static {
     /// Attaches the cell to its owner (of table `meta`), as relationship `index`.

@@ -55,7 +55,9 @@ impl SessionCore {
         for row in fetched.objects.chunks(entities.len()) {
             let Some(owner) = &row[0] else { continue };
             for (rel, target) in joined.iter().zip(&row[1..]) {
-                owner.relations()[rel.rel].0.populate(target.iter().cloned().collect());
+                owner.relations()[rel.rel]
+                    .0
+                    .populate(target.iter().cloned().collect());
             }
             if seen.insert(addr(owner)) {
                 owners.push(owner.clone());
