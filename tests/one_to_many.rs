@@ -916,13 +916,14 @@ fn adding_the_root_of_a_tree_inserts_parents_before_children() -> orm::Result<()
         assert_eq!(n.status(), Status::Pending);
     }
     s.flush()?;
+    // Level by level, as SQLAlchemy writes a tree: the root, its children, then theirs.
     assert_eq!(
         db.sql(),
         [
             insert_node("root", None),
             insert_node("left", Some(1)),
-            insert_node("leaf", Some(2)),
             insert_node("right", Some(1)),
+            insert_node("leaf", Some(2)),
         ]
     );
     assert_eq!(leaf.read()?.parent_id, Some(2));
@@ -941,8 +942,8 @@ fn adding_the_root_of_a_tree_inserts_parents_before_children() -> orm::Result<()
         [
             "1, 'root', NULL",
             "2, 'left', 1",
-            "3, 'leaf', 2",
-            "4, 'right', 1"
+            "3, 'right', 1",
+            "4, 'leaf', 2"
         ]
     );
 
@@ -954,7 +955,7 @@ fn adding_the_root_of_a_tree_inserts_parents_before_children() -> orm::Result<()
         [
             "SELECT node.id, node.name, node.parent_id FROM node WHERE node.id = ? (1,)",
             "SELECT node.id, node.name, node.parent_id FROM node WHERE ? = node.parent_id (1,)",
-            "SELECT node.id, node.name, node.parent_id FROM node WHERE node.id = ? (3,)",
+            "SELECT node.id, node.name, node.parent_id FROM node WHERE node.id = ? (4,)",
         ]
     );
 
@@ -966,12 +967,12 @@ fn adding_the_root_of_a_tree_inserts_parents_before_children() -> orm::Result<()
     s.flush()?;
     assert_eq!(
         db.sql(),
-        ["UPDATE node SET parent_id=? WHERE node.id = ? (4, 3)"]
+        ["UPDATE node SET parent_id=? WHERE node.id = ? (3, 4)"]
     );
     s.commit()?;
     assert_eq!(
         db.table("SELECT id, parent_id FROM node ORDER BY id"),
-        ["1, NULL", "2, 1", "3, 4", "4, 1"]
+        ["1, NULL", "2, 1", "3, 1", "4, 3"]
     );
     Ok(())
 }
@@ -989,8 +990,8 @@ fn adding_a_leaf_of_a_tree_still_inserts_its_ancestors_first() -> orm::Result<()
         [
             insert_node("root", None),
             insert_node("left", Some(1)),
-            insert_node("leaf", Some(2)),
             insert_node("right", Some(1)),
+            insert_node("leaf", Some(2)),
         ]
     );
     assert_eq!(parent(&right)?, Some(root.clone()));
@@ -1001,8 +1002,8 @@ fn adding_a_leaf_of_a_tree_still_inserts_its_ancestors_first() -> orm::Result<()
         [
             "1, 'root', NULL",
             "2, 'left', 1",
-            "3, 'leaf', 2",
-            "4, 'right', 1"
+            "3, 'right', 1",
+            "4, 'leaf', 2"
         ]
     );
     Ok(())
@@ -1029,8 +1030,8 @@ fn an_existing_node_moves_under_a_new_node_in_one_flush() -> orm::Result<()> {
         [
             "SELECT node.id, node.name, node.parent_id FROM node WHERE node.id = ? (1,)", // leaf.read() after commit
             "INSERT INTO node (name, parent_id) VALUES (?, ?) ('branch', NULL)",
-            "UPDATE node SET parent_id=? WHERE node.id = ? (3, 1)",
             "INSERT INTO node (name, parent_id) VALUES (?, ?) ('twig', NULL)",
+            "UPDATE node SET parent_id=? WHERE node.id = ? (3, 1)",
             "UPDATE node SET parent_id=? WHERE node.id = ? (4, 2)",
         ]
     );
@@ -1087,5 +1088,43 @@ fn moving_an_expired_hero_takes_it_out_of_its_loaded_old_team() -> orm::Result<(
     w.db.forget();
     w.s.commit()?;
     assert_eq!(w.db.sql(), [update_team_id(Some(2), 1)]);
+    Ok(())
+}
+
+#[test]
+fn a_tree_is_written_level_by_level_and_deleted_leaves_first() -> orm::Result<()> {
+    let db = Db::new::<(Node,)>();
+    let s = db.session();
+    // Built depth first: a, a1, a2, b, b1.
+    let root = node("root");
+    let a = child_of(&root, "a");
+    let a1 = child_of(&a, "a1");
+    let a2 = child_of(&a1, "a2");
+    let b = child_of(&root, "b");
+    let b1 = child_of(&b, "b1");
+    s.add(&root)?;
+    s.commit()?;
+    assert_eq!(
+        db.table("SELECT name, id FROM node ORDER BY id"),
+        ["'root', 1", "'a', 2", "'b', 3", "'a1', 4", "'b1', 5", "'a2', 6"],
+        "all of a level before the next"
+    );
+    db.forget();
+    // Deleted parents first, as the user names them; written children first (the leaves,
+    // then their parents, and so on).
+    for n in [&root, &a, &b, &a1, &b1, &a2] {
+        s.delete(n)?;
+    }
+    s.commit()?;
+    let deletes: Vec<String> = db
+        .sql()
+        .into_iter()
+        .filter(|l| l.starts_with("DELETE"))
+        .collect();
+    assert_eq!(
+        deletes,
+        [5, 6, 3, 4, 2, 1].map(|id| format!("DELETE FROM node WHERE node.id = ? ({id},)"))
+    );
+    assert!(db.table("SELECT id FROM node").is_empty());
     Ok(())
 }

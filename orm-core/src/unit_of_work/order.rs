@@ -1,16 +1,19 @@
-//! The order of one table's rows within a flush.
+//! The order of one table's rows within a flush: inserts and updates parents first, deletes
+//! children first, level by level in a table that refers to itself.
 
 use rustc_hash::FxHashMap;
 
 use super::Plan;
 use crate::object::addr;
-use crate::schema::{RelationKind, TableMeta};
+use crate::schema::{RelationKind, Resolved, TableMeta};
+use crate::session::referenced_key;
+use crate::value::Key;
 
 impl Plan {
     /// The rows of `table` to save, as (entry, is insert): updates then inserts, inserts in
     /// the order objects entered the session. In a table that refers to itself, a row comes
     /// after the new rows of the same table it needs the key of (its new parent, or the new
-    /// owner of a collection it joined): a stable topological order (Kahn's algorithm).
+    /// owner of a collection it joined), level by level ([`in_rounds`]).
     pub(super) fn rows_in_order(&self, table: &'static TableMeta) -> Vec<(usize, bool)> {
         let of_table = |list: &[usize]| -> Vec<usize> {
             list.iter()
@@ -69,30 +72,104 @@ impl Plan {
                 }
             }
         }
-        let mut ready: std::collections::BTreeSet<usize> =
-            (0..rows.len()).filter(|&p| waiting_on[p] == 0).collect();
-        let mut ordered = Vec::with_capacity(rows.len());
-        let mut placed = vec![false; rows.len()];
-        while ordered.len() < rows.len() {
-            // A cycle leaves rows waiting: take the first in session order, and let the
-            // foreign-key step report what it cannot fill in.
-            let p = match ready.pop_first() {
-                Some(p) => p,
-                None => (0..rows.len()).find(|&p| !placed[p]).unwrap_or(0),
+        let order = in_rounds(&edges, &mut waiting_on);
+        rows = order.into_iter().map(|p| rows[p]).collect();
+        rows
+    }
+
+    /// The deletes of `table`, in the order to run them. In a table that refers to itself, a
+    /// row goes after the other deleted rows that refer to it (children before their parents,
+    /// whatever order `delete` was called in), as the rows stand in the database.
+    pub(super) fn deletes_in_order(&self, table: &'static TableMeta) -> Vec<usize> {
+        let rows: Vec<usize> = self
+            .deletes
+            .iter()
+            .copied()
+            .filter(|&i| std::ptr::eq(self.entries[i].obj.meta(), table))
+            .collect();
+        let parents: Vec<usize> = table
+            .relations
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.target_table == table.name && r.kind == RelationKind::ManyToOne)
+            .map(|(i, _)| i)
+            .collect();
+        if parents.is_empty() || rows.len() < 2 {
+            return rows;
+        }
+        let position: FxHashMap<Key, usize> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(p, &i)| Some((self.entries[i].obj.state().key.clone()?, p)))
+            .collect();
+        // edges[p]: the rows that must wait for row p (the parent it refers to).
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
+        let mut waiting_on = vec![0usize; rows.len()];
+        for (p, &i) in rows.iter().enumerate() {
+            let obj = &self.entries[i].obj;
+            let stored = {
+                let state = obj.state();
+                state.snapshot.as_ref().map(|s| s.to_vec())
             };
+            let Some(values) = stored.or_else(|| obj.column_values().ok()) else {
+                continue;
+            };
+            for &r in &parents {
+                let Ok(Resolved::ManyToOne { local, remote }) = table.resolved(r) else {
+                    continue;
+                };
+                let Some(parent) = referenced_key(table, local, remote, &values) else {
+                    continue;
+                };
+                if let Some(&q) = position.get(&parent) {
+                    if q != p {
+                        edges[p].push(q);
+                        waiting_on[q] += 1;
+                    }
+                }
+            }
+        }
+        in_rounds(&edges, &mut waiting_on)
+            .into_iter()
+            .map(|p| rows[p])
+            .collect()
+    }
+}
+
+/// A topological order of rows `0..n` where `edges[p]` must come after `p`, level by level as
+/// SQLAlchemy sorts rows: every row whose predecessors are placed, in row order, then the
+/// rows that became ready, and so on (a node's children all come before its grandchildren).
+/// A cycle leaves rows waiting: the first of them in row order goes next, and the
+/// foreign-key step reports what it cannot fill in.
+fn in_rounds(edges: &[Vec<usize>], waiting_on: &mut [usize]) -> Vec<usize> {
+    let n = edges.len();
+    let mut placed = vec![false; n];
+    let mut ordered = Vec::with_capacity(n);
+    let mut round: Vec<usize> = (0..n).filter(|&p| waiting_on[p] == 0).collect();
+    while ordered.len() < n {
+        if round.is_empty() {
+            let Some(p) = (0..n).find(|&p| !placed[p]) else {
+                break;
+            };
+            round.push(p);
+        }
+        let mut next = Vec::new();
+        for &p in &round {
             if placed[p] {
                 continue;
             }
             placed[p] = true;
-            ordered.push(rows[p]);
+            ordered.push(p);
             for &q in &edges[p] {
                 waiting_on[q] = waiting_on[q].saturating_sub(1);
                 if waiting_on[q] == 0 && !placed[q] {
-                    ready.insert(q);
+                    next.push(q);
                 }
             }
         }
-        rows = ordered;
-        rows
+        next.sort_unstable();
+        next.dedup();
+        round = next;
     }
+    ordered
 }

@@ -25,13 +25,7 @@ impl Plan {
         }
         self.write_links(sink)?;
         for table in order.iter().rev() {
-            let deletes: Vec<usize> = self
-                .deletes
-                .iter()
-                .copied()
-                .filter(|&i| std::ptr::eq(self.entries[i].obj.meta(), *table))
-                .collect();
-            for i in deletes {
+            for i in self.deletes_in_order(table) {
                 let obj = &self.entries[i].obj;
                 let Some(key) = obj.state().key.clone() else {
                     continue;
