@@ -6,6 +6,7 @@ mod common;
 use common::one_to_many::{hero, Hero, Team};
 use common::Db;
 use orm::prelude::*;
+use orm::{Error, Status};
 
 fn seeded() -> orm::Result<Db> {
     let db = Db::new::<(Team, Hero)>();
@@ -199,5 +200,34 @@ fn changing_the_primary_key_moves_the_object_to_its_new_key() -> orm::Result<()>
     assert_eq!(h.read()?.name, "Deadpond", "reloads under its new key");
     assert!(session.get::<Hero>(99)?.expect("hero 99") == h);
     assert!(session.get::<Hero>(1)?.is_none());
+    Ok(())
+}
+
+#[test]
+fn a_row_deleted_by_another_session_detaches_its_object() -> orm::Result<()> {
+    let db = Db::new::<(Team, Hero)>();
+    let mine = db.session();
+    mine.add(&hero("Deadpond"))?;
+    mine.commit()?; // expired
+    let deadpond = mine.get::<Hero>(1)?.expect("row");
+
+    let other = db.session();
+    let theirs = other.get::<Hero>(1)?.expect("row");
+    other.delete(&theirs)?;
+    other.commit()?;
+    // Ending its transaction lets `mine` see the delete (and expires its objects).
+    mine.commit()?;
+    db.forget();
+
+    let err = deadpond.read().expect_err("the row is gone");
+    assert!(
+        matches!(&err, Error::ObjectDeleted { table: "hero", key } if key == "1"),
+        "{err:?}"
+    );
+    assert_eq!(deadpond.status(), Status::Detached);
+    // It says so again, without SQL; the session has let go of it.
+    assert!(matches!(deadpond.read(), Err(Error::ObjectDeleted { .. })));
+    assert_eq!(db.sql().len(), 1, "one reload found nothing");
+    assert_eq!(mine.get::<Hero>(1)?, None);
     Ok(())
 }

@@ -45,6 +45,9 @@ pub(crate) struct ObjState {
     pub snapshot: Option<Box<[Value]>>,
     /// Registered in the session's list of objects to look at in the next flush.
     pub registered: bool,
+    /// A reload found the row gone (deleted by someone else): the object is detached, and
+    /// reading it is `ObjectDeleted`.
+    pub vanished: bool,
     /// A relationship assignment that could not be applied when its guard dropped (boxed:
     /// rare, and an error is large beside the rest of the state).
     pub deferred_error: Option<Box<Error>>,
@@ -269,6 +272,7 @@ impl<T: Table> Tracked<T> {
                 expired: false,
                 snapshot: None,
                 registered: false,
+                vanished: false,
                 deferred_error: None,
             }),
             relations: OnceLock::new(),

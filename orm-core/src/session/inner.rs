@@ -248,6 +248,13 @@ impl SessionCore {
                 Ok(())
             })?;
         if !found {
+            // Deleted by someone else: it leaves the identity map and the session, and says
+            // so when read.
+            self.identity.remove(meta, &key);
+            let mut state = obj.state();
+            state.status = Status::Detached;
+            state.session = Weak::new();
+            state.vanished = true;
             return Err(Error::ObjectDeleted {
                 table: meta.name,
                 key: key.to_string(),

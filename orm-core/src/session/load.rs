@@ -132,8 +132,17 @@ pub(crate) fn reload(obj: &ObjRef) -> Result<()> {
 
 /// Reloads `obj` if it is expired.
 pub(crate) fn ensure_fresh(obj: &ObjRef) -> Result<()> {
-    if !obj.state().expired {
-        return Ok(());
+    {
+        let state = obj.state();
+        if !state.expired {
+            return Ok(());
+        }
+        if state.vanished {
+            return Err(Error::ObjectDeleted {
+                table: obj.meta().name,
+                key: state.key.as_ref().map(ToString::to_string).unwrap_or_default(),
+            });
+        }
     }
     let shared = session_of(obj)?;
     let mut core = shared.lock();
