@@ -13,8 +13,8 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::object::{addr, typed, ErasedObj, ObjRef, Tracked, WeakTracked};
-use crate::session;
 use crate::schema::TableMeta;
+use crate::session;
 use crate::table::Table;
 use crate::value::Key;
 
