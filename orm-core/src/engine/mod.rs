@@ -269,6 +269,48 @@ impl Engine {
     ///
     /// The hook runs while the session that issued the statement is busy: it must not use
     /// that session or its objects (record what it sees, and look at it afterwards).
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let engine = Engine::memory()?;
+    /// engine.create_all::<(Team, Hero)>()?;
+    /// let inserts = Arc::new(AtomicUsize::new(0));
+    /// let seen = inserts.clone();
+    /// engine.on_statement(move |s| {
+    ///     if s.sql.starts_with("INSERT") {
+    ///         seen.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// });
+    /// let session = Session::new(&engine);
+    /// session.add(&Hero { name: "Deadpond".into(), ..Default::default() }.track())?;
+    /// session.commit()?;
+    /// assert_eq!(inserts.load(Ordering::Relaxed), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn on_statement(&self, hook: impl Fn(&Statement<'_>) + Send + Sync + 'static) {
         self.inner
             .hooks
