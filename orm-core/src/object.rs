@@ -184,10 +184,37 @@ impl<T: Table> ErasedObj for ObjCell<T> {
 /// identity. `Send`, so it can move with its session across threads.
 ///
 /// Reading may reload an expired object, so access returns `Result`:
-/// ```text
+/// ```
+/// # use orm::prelude::*;
+/// # #[derive(Table, Debug, Default)]
+/// # pub struct Team {
+/// #     #[orm(primary_key)]
+/// #     pub id: Option<i64>,
+/// #     pub name: String,
+/// #     #[orm(relationship(back_populates = "team"))]
+/// #     pub heroes: Many<Hero>,
+/// # }
+/// # #[derive(Table, Debug, Default)]
+/// # pub struct Hero {
+/// #     #[orm(primary_key)]
+/// #     pub id: Option<i64>,
+/// #     pub name: String,
+/// #     pub age: Option<i64>,
+/// #     #[orm(foreign_key = "team.id")]
+/// #     pub team_id: Option<i64>,
+/// #     #[orm(relationship(back_populates = "heroes"))]
+/// #     pub team: One<Team>,
+/// # }
+/// # fn main() -> orm::Result<()> {
 /// let hero = Hero { name: "Deadpond".into(), ..Default::default() }.track();
 /// hero.write()?.age = Some(30);
-/// println!("{}", hero.read()?.name);
+/// assert_eq!(hero.read()?.age, Some(30));
+/// let same = hero.clone();
+/// assert!(same == hero); // a clone is the same object
+/// assert!(hero != Hero { name: "Deadpond".into(), ..Default::default() }.track());
+/// assert_eq!(hero.status(), orm::Status::Transient); // in no session yet
+/// # Ok(())
+/// # }
 /// ```
 pub struct Tracked<T>(pub(crate) Arc<ObjCell<T>>);
 
@@ -304,6 +331,60 @@ impl<T: Table> Tracked<T> {
 
     /// Reads the object. An expired object (after commit) is reloaded first, with one SELECT.
     ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let rusty = session.get::<Hero>(2)?.expect("Rusty-Man");
+    /// session.commit()?; // expires it
+    /// let log = engine.capture();
+    /// assert_eq!(rusty.read()?.name, "Rusty-Man");
+    /// assert!(log.take_lines().last().unwrap().ends_with("WHERE hero.id = ? (2,)"));
+    /// let guard = rusty.read()?;
+    /// assert!(matches!(rusty.write(), Err(orm::Error::Borrowed { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// [`Error::Borrowed`] while a [`write`](Self::write) guard is out; a reload error.
     pub fn read(&self) -> Result<ReadGuard<'_, T>> {
@@ -318,6 +399,62 @@ impl<T: Table> Tracked<T> {
     /// If the program panics while the guard is out, the change may be half done: the object
     /// can still be read, but the session refuses to flush it ([`Error::Poisoned`]) until
     /// [`Session::refresh`](crate::Session::refresh) reloads it (or it leaves the session).
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let rusty = session.get::<Hero>(2)?.expect("Rusty-Man");
+    /// let log = engine.capture();
+    /// rusty.write()?.age = Some(49);
+    /// session.flush()?;
+    /// assert_eq!(log.take_lines(), ["UPDATE hero SET age=? WHERE hero.id = ? (49, 2)"]);
+    /// // A relationship field assigned through the guard: both sides follow.
+    /// rusty.write()?.team = One::to(&z_force);
+    /// assert!(z_force.read()?.heroes.contains(&rusty)?);
+    /// assert!(!preventers.read()?.heroes.contains(&rusty)?);
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// [`Error::Borrowed`] while another guard is out; a reload error.

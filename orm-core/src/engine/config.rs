@@ -41,13 +41,11 @@ pub enum Synchronous {
 /// keys on, SQLite's default `synchronous` (FULL) and cache, a 5 s busy timeout and a pool of
 /// 8 idle connections.
 ///
-/// ```
-/// use orm_core::{Config, Engine, Synchronous};
+/// ```no_run
+/// use orm::{Config, Engine, Synchronous};
 /// let config = Config::default().synchronous(Synchronous::Normal).cache_size_kib(64 * 1024);
-/// # let dir = std::env::temp_dir().join(format!("orm-config-doc-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir).unwrap();
-/// let engine = Engine::open_with(dir.join("app.db"), config)?;
-/// # Ok::<(), orm_core::Error>(())
+/// let engine = Engine::open_with("app.db", config)?;
+/// # Ok::<(), orm::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Config {

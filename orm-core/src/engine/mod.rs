@@ -51,9 +51,36 @@ struct EngineInner {
 /// `Send + Sync`: share one per application.
 ///
 /// ```
-/// use orm_core::Engine;
-/// let engine = Engine::memory()?.echo(false);
-/// # Ok::<(), orm_core::Error>(())
+/// # use orm::prelude::*;
+/// # #[derive(Table, Debug, Default)]
+/// # pub struct Team {
+/// #     #[orm(primary_key)]
+/// #     pub id: Option<i64>,
+/// #     pub name: String,
+/// #     #[orm(relationship(back_populates = "team"))]
+/// #     pub heroes: Many<Hero>,
+/// # }
+/// # #[derive(Table, Debug, Default)]
+/// # pub struct Hero {
+/// #     #[orm(primary_key)]
+/// #     pub id: Option<i64>,
+/// #     pub name: String,
+/// #     pub age: Option<i64>,
+/// #     #[orm(foreign_key = "team.id")]
+/// #     pub team_id: Option<i64>,
+/// #     #[orm(relationship(back_populates = "heroes"))]
+/// #     pub team: One<Team>,
+/// # }
+/// # fn main() -> orm::Result<()> {
+/// let engine = Engine::memory()?;
+/// engine.create_all::<(Team, Hero)>()?;
+/// let session = Session::new(&engine);
+/// session.add(&Team { name: "Preventers".into(), ..Default::default() }.track())?;
+/// session.commit()?;
+/// let other = Session::new(&engine.clone()); // the same database
+/// assert_eq!(other.count(select::<Team>())?, 1);
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone)]
 pub struct Engine {
@@ -77,6 +104,34 @@ impl Engine {
     /// Opens (or creates) the SQLite database file at `path`, in WAL mode with foreign keys
     /// enforced.
     ///
+    /// ```no_run
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// let engine = Engine::open("heroes.db")?;
+    /// engine.create_all::<(Team, Hero)>()?; // the tables the file does not have yet
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// When SQLite cannot open or set up the file.
     pub fn open(path: impl AsRef<Path>) -> Result<Engine> {
@@ -84,7 +139,7 @@ impl Engine {
     }
 
     /// Opens (or creates) the SQLite database file at `path`, with connections set up as
-    /// `config` says (e.g. `synchronous = NORMAL`, the pool size).
+    /// `config` says (e.g. `synchronous = NORMAL`, the pool size). Example: [`Config`].
     ///
     /// # Errors
     /// When SQLite cannot open or set up the file.
@@ -99,6 +154,37 @@ impl Engine {
     /// A fresh in-memory database, shared by every session of this engine and gone when the
     /// engine and its sessions are dropped. Without WAL, a session holding a transaction
     /// makes another session's commit wait: use a file for concurrent sessions.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// let a = Engine::memory()?;
+    /// let b = Engine::memory()?; // another database
+    /// a.create_all::<(Team, Hero)>()?;
+    /// assert_eq!(Session::new(&a).count(select::<Team>())?, 0);
+    /// assert!(Session::new(&b).count(select::<Team>()).is_err()); // no such table
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// When SQLite cannot create it.
@@ -137,13 +223,44 @@ impl Engine {
 
     /// Turns the echo on or off: every statement printed to stderr as
     /// `INFO Engine <SQL>` then `INFO Engine [params] (...)`.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// let engine = Engine::memory()?.echo(true);
+    /// engine.create_all::<(Team, Hero)>()?; // INFO Engine BEGIN (implicit), INFO Engine CREATE TABLE ...
+    /// assert!(format!("{engine:?}").contains("echo: true"));
+    /// engine.set_echo(false);
+    /// assert!(format!("{engine:?}").contains("echo: false"));
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn echo(self, on: bool) -> Engine {
         self.set_echo(on);
         self
     }
 
-    /// Turns the echo on or off on a shared engine.
+    /// Turns the echo on or off on a shared engine. Example: [`echo`](Self::echo).
     pub fn set_echo(&self, on: bool) {
         self.inner.echo.store(on, Ordering::Relaxed);
     }
@@ -152,6 +269,48 @@ impl Engine {
     ///
     /// The hook runs while the session that issued the statement is busy: it must not use
     /// that session or its objects (record what it sees, and look at it afterwards).
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let engine = Engine::memory()?;
+    /// engine.create_all::<(Team, Hero)>()?;
+    /// let inserts = Arc::new(AtomicUsize::new(0));
+    /// let seen = inserts.clone();
+    /// engine.on_statement(move |s| {
+    ///     if s.sql.starts_with("INSERT") {
+    ///         seen.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// });
+    /// let session = Session::new(&engine);
+    /// session.add(&Hero { name: "Deadpond".into(), ..Default::default() }.track())?;
+    /// session.commit()?;
+    /// assert_eq!(inserts.load(Ordering::Relaxed), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn on_statement(&self, hook: impl Fn(&Statement<'_>) + Send + Sync + 'static) {
         self.inner
             .hooks
@@ -161,6 +320,48 @@ impl Engine {
     }
 
     /// Records every statement from now on; handy in tests.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// let engine = Engine::memory()?;
+    /// engine.create_all::<(Team, Hero)>()?;
+    /// let log = engine.capture();
+    /// let session = Session::new(&engine);
+    /// session.add(&Team { name: "Preventers".into(), ..Default::default() }.track())?;
+    /// session.commit()?;
+    /// assert_eq!(log.len(), 3);
+    /// assert_eq!(log.take_lines(), [
+    ///     "BEGIN (implicit)",
+    ///     "INSERT INTO team (name) VALUES (?) ('Preventers',)",
+    ///     "COMMIT",
+    /// ]);
+    /// assert!(log.is_empty());
+    /// session.count(select::<Team>())?;
+    /// let last = log.take().pop().expect("a statement");
+    /// assert_eq!((last.sql.as_str(), last.params.len()), ("SELECT count(*) FROM team", 0));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn capture(&self) -> Captured {
         let captured = Captured::default();
         let sink = captured.clone();
@@ -175,6 +376,42 @@ impl Engine {
 
     /// Creates the tables of `M` (a tuple of table types) and their indexes, referenced
     /// tables first, skipping tables that exist. Runs in one transaction.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// let engine = Engine::memory()?;
+    /// let log = engine.capture();
+    /// engine.create_all::<(Hero, Team)>()?; // `team` first: `hero` references it
+    /// let creates: Vec<String> =
+    ///     log.take_lines().into_iter().filter(|l| l.starts_with("CREATE")).collect();
+    /// assert!(creates[0].starts_with("CREATE TABLE team ("));
+    /// assert!(creates[1].starts_with("CREATE TABLE hero ("));
+    /// engine.create_all::<(Hero, Team)>()?; // they exist: nothing to do
+    /// assert!(log.take_lines().iter().all(|l| !l.starts_with("CREATE")));
+    /// engine.drop_all::<(Hero, Team)>()?;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// When a foreign key names a table that is neither in `M` nor in the database, or a
@@ -217,7 +454,8 @@ impl Engine {
         }
     }
 
-    /// Drops the tables of `M` that exist, referencing tables first.
+    /// Drops the tables of `M` that exist, referencing tables first. Example:
+    /// [`create_all`](Self::create_all).
     ///
     /// # Errors
     /// When a statement fails.
@@ -331,7 +569,7 @@ fn open_connection(location: &Location, config: &Config) -> Result<Connection> {
     Ok(conn)
 }
 
-/// One statement recorded by [`Engine::capture`].
+/// One statement recorded by [`Engine::capture`] (example there).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recorded {
     /// The SQL text.
@@ -350,7 +588,7 @@ impl std::fmt::Display for Recorded {
     }
 }
 
-/// The statements an engine ran since [`Engine::capture`] was called.
+/// The statements an engine ran since [`Engine::capture`] was called (example there).
 #[derive(Debug, Clone, Default)]
 pub struct Captured(Arc<Mutex<Vec<Recorded>>>);
 

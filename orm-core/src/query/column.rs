@@ -98,6 +98,33 @@ impl<T: Table, V: SqlType> Column<T, V> {
     }
 
     /// The column's name.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// assert_eq!(Hero::team_id.name(), "team_id");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn name(self) -> &'static str {
         T::COLUMNS[self.index].name
     }
@@ -118,37 +145,190 @@ impl<T: Table, V: SqlType> Column<T, V> {
     }
 
     /// `column = ?`; comparing an `Option` column with `None` renders `column IS NULL`.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// assert_eq!(names(select::<Hero>().filter(Hero::name.eq("Deadpond")))?, ["Deadpond"]);
+    /// // WHERE hero.age IS NULL
+    /// assert_eq!(names(select::<Hero>().filter(Hero::age.eq(None)))?, ["Deadpond", "Spider-Boy"]);
+    /// // WHERE hero.age != ?: like SQL, the heroes without an age do not match
+    /// assert_eq!(names(select::<Hero>().filter(Hero::age.ne(48)))?, ["Tarantula"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn eq(self, value: impl Operand<V>) -> Expr<T> {
         self.cmp(Cmp::Eq, value)
     }
 
     /// `column != ?`; comparing an `Option` column with `None` renders `column IS NOT NULL`.
-    /// Like SQL, rows whose column is `NULL` do not match `ne(value)`.
+    /// Like SQL, rows whose column is `NULL` do not match `ne(value)`. Example: [`eq`](Self::eq).
     pub fn ne(self, value: impl Operand<V>) -> Expr<T> {
         self.cmp(Cmp::Ne, value)
     }
 
     /// `column < ?`
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// // Ages: Rusty-Man 48, Tarantula 32, the others NULL (which no comparison matches).
+    /// assert_eq!(names(select::<Hero>().filter(Hero::age.lt(40)))?, ["Tarantula"]);
+    /// assert_eq!(names(select::<Hero>().filter(Hero::age.le(48)))?, ["Rusty-Man", "Tarantula"]);
+    /// assert_eq!(names(select::<Hero>().filter(Hero::age.gt(40)))?, ["Rusty-Man"]);
+    /// assert_eq!(names(select::<Hero>().filter(Hero::age.ge(32)))?, ["Rusty-Man", "Tarantula"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn lt(self, value: impl Operand<V>) -> Expr<T> {
         self.cmp(Cmp::Lt, value)
     }
 
-    /// `column <= ?`
+    /// `column <= ?`. Example: [`lt`](Self::lt).
     pub fn le(self, value: impl Operand<V>) -> Expr<T> {
         self.cmp(Cmp::Le, value)
     }
 
-    /// `column > ?`
+    /// `column > ?`. Example: [`lt`](Self::lt).
     pub fn gt(self, value: impl Operand<V>) -> Expr<T> {
         self.cmp(Cmp::Gt, value)
     }
 
-    /// `column >= ?`
+    /// `column >= ?`. Example: [`lt`](Self::lt).
     pub fn ge(self, value: impl Operand<V>) -> Expr<T> {
         self.cmp(Cmp::Ge, value)
     }
 
     /// `column IS NULL`
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// assert_eq!(names(select::<Hero>().filter(Hero::team_id.is_null()))?, ["Tarantula"]);
+    /// assert_eq!(names(select::<Hero>().filter(Hero::age.is_not_null()))?, ["Rusty-Man", "Tarantula"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_null(self) -> Expr<T> {
         Expr::new(Node::Null {
             term: self.term(),
@@ -156,7 +336,7 @@ impl<T: Table, V: SqlType> Column<T, V> {
         })
     }
 
-    /// `column IS NOT NULL`
+    /// `column IS NOT NULL`. Example: [`is_null`](Self::is_null).
     pub fn is_not_null(self) -> Expr<T> {
         Expr::new(Node::Null {
             term: self.term(),
@@ -170,9 +350,61 @@ impl<T: Table, V: SqlType> Column<T, V> {
     /// also accepts `IN ()`, other databases do not). A `None` in the list of an `Option`
     /// column matches `NULL`s: `(column IN (...) OR column IS NULL)`.
     ///
-    /// ```text
-    /// select::<Hero>().filter(Hero::name.in_(["Deadpond", "Rusty-Man"]))
-    /// // SELECT ... FROM hero WHERE hero.name IN (?, ?)
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// // WHERE hero.name IN (?, ?)
+    /// let q = select::<Hero>().filter(Hero::name.in_(["Deadpond", "Rusty-Man"]));
+    /// assert_eq!(names(q)?, ["Deadpond", "Rusty-Man"]);
+    /// // WHERE hero.age IN (?) OR hero.age IS NULL
+    /// let q = select::<Hero>().filter(Hero::age.in_([Some(48), None]));
+    /// assert_eq!(names(q)?, ["Deadpond", "Rusty-Man", "Spider-Boy"]);
+    /// // WHERE hero.age NOT IN (?): NULL ages do not match
+    /// assert_eq!(names(select::<Hero>().filter(Hero::age.not_in([48])))?, ["Tarantula"]);
+    /// // An empty list: WHERE 0 = 1
+    /// assert!(names(select::<Hero>().filter(Hero::name.in_(Vec::<String>::new())))?.is_empty());
+    /// # Ok(())
+    /// # }
     /// ```
     pub fn in_<O: Operand<V>>(self, values: impl IntoIterator<Item = O>) -> Expr<T> {
         self.in_list(values, false)
@@ -181,6 +413,7 @@ impl<T: Table, V: SqlType> Column<T, V> {
     /// `column NOT IN (?, ?, ...)`. An empty list matches every row and renders as `1 = 1`.
     /// A `None` in the list leaves out `NULL`s: `(column NOT IN (...) AND column IS NOT
     /// NULL)`; without one, like SQL, rows whose column is `NULL` do not match either.
+    /// Example: [`in_`](Self::in_).
     pub fn not_in<O: Operand<V>>(self, values: impl IntoIterator<Item = O>) -> Expr<T> {
         self.in_list(values, true)
     }
@@ -214,6 +447,55 @@ impl<T: Table, V: SqlType> Column<T, V> {
     }
 
     /// `column BETWEEN ? AND ?` (both ends included).
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let q = select::<Hero>().filter(Hero::age.between(32, 48));
+    /// assert_eq!(names(q)?, ["Rusty-Man", "Tarantula"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn between(self, low: impl Operand<V>, high: impl Operand<V>) -> Expr<T> {
         Expr::new(Node::Between {
             term: self.term(),
@@ -222,12 +504,14 @@ impl<T: Table, V: SqlType> Column<T, V> {
         })
     }
 
-    /// Ascending order on this column.
+    /// Ascending order on this column (what the column itself sorts by). Example:
+    /// [`Select::order_by`](crate::Select::order_by).
     pub fn asc(self) -> Order<T> {
         Order::new(self.term(), false)
     }
 
-    /// Descending order on this column.
+    /// Descending order on this column. Example:
+    /// [`Select::order_by`](crate::Select::order_by).
     pub fn desc(self) -> Order<T> {
         Order::new(self.term(), true)
     }
@@ -236,6 +520,55 @@ impl<T: Table, V: SqlType> Column<T, V> {
 impl<T: Table, V: Text> Column<T, V> {
     /// `column LIKE ?` with the pattern as given: `%` matches any text, `_` one character.
     /// SQLite compares ASCII letters without regard to case.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// assert_eq!(names(select::<Hero>().filter(Hero::name.like("%-man")))?, ["Rusty-Man"]);
+    /// assert_eq!(names(select::<Hero>().filter(Hero::name.like("_eadpond")))?, ["Deadpond"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn like(self, pattern: &str) -> Expr<T> {
         self.like_node(pattern.to_owned(), false)
     }
@@ -243,18 +576,71 @@ impl<T: Table, V: Text> Column<T, V> {
     /// The column contains `text` literally: `column LIKE ? ESCAPE '/'` with `%text%`, where
     /// `%`, `_` and `/` in `text` are escaped with `/`. Case-insensitive for ASCII, like
     /// [`like`](Self::like).
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// // WHERE hero.name LIKE ? ESCAPE '/', with '%-%'
+    /// assert_eq!(names(select::<Hero>().filter(Hero::name.contains("-")))?, ["Rusty-Man", "Spider-Boy"]);
+    /// assert_eq!(names(select::<Hero>().filter(Hero::name.starts_with("spider")))?, ["Spider-Boy"]);
+    /// assert_eq!(names(select::<Hero>().filter(Hero::name.ends_with("POND")))?, ["Deadpond"]);
+    /// // `%` is matched literally: no name contains one.
+    /// assert!(names(select::<Hero>().filter(Hero::name.contains("%")))?.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn contains(self, text: &str) -> Expr<T> {
         self.like_node(format!("%{}%", escape_like(text)), true)
     }
 
     /// The column starts with `text` literally (`text%`, escaped as in
-    /// [`contains`](Self::contains)).
+    /// [`contains`](Self::contains), whose example shows it).
     pub fn starts_with(self, text: &str) -> Expr<T> {
         self.like_node(format!("{}%", escape_like(text)), true)
     }
 
     /// The column ends with `text` literally (`%text`, escaped as in
-    /// [`contains`](Self::contains)).
+    /// [`contains`](Self::contains), whose example shows it).
     pub fn ends_with(self, text: &str) -> Expr<T> {
         self.like_node(format!("%{}", escape_like(text)), true)
     }

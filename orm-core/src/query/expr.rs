@@ -193,19 +193,73 @@ impl<T> Expr<T> {
         }
     }
 
-    /// Both conditions hold: `a AND b`.
+    /// Both conditions hold: `a AND b`. The conditions may be on different tables.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let q = select::<Hero>().filter(Hero::age.gt(30).and(Hero::team_id.is_not_null()));
+    /// assert_eq!(names(q)?, ["Rusty-Man"]);
+    /// let q = select::<Hero>().filter(Hero::name.eq("Deadpond").or(Hero::age.gt(40)));
+    /// assert_eq!(names(q)?, ["Deadpond", "Rusty-Man"]);
+    /// // NOT (hero.age > ?): the heroes without an age do not match either.
+    /// assert_eq!(names(select::<Hero>().filter(!Hero::age.gt(40)))?, ["Tarantula"]);
+    /// assert_eq!(names(select::<Hero>().filter(Hero::age.gt(40).not()))?, ["Tarantula"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn and<U>(self, other: Expr<U>) -> Expr<T> {
         Expr::new(self.node.and(other.node))
     }
 
-    /// Either condition holds: `a OR b`.
+    /// Either condition holds: `a OR b`. Example: [`and`](Self::and).
     pub fn or<U>(self, other: Expr<U>) -> Expr<T> {
         Expr::new(self.node.or(other.node))
     }
 
     /// The condition does not hold: `NOT (a)`. Also spelled `!a`. Like SQL, `NOT` of a
     /// comparison with `NULL` is still not true: `!Hero::age.gt(30)` leaves out heroes whose
-    /// age is `NULL`.
+    /// age is `NULL`. Example: [`and`](Self::and).
     #[allow(clippy::should_implement_trait)]
     pub fn not(self) -> Expr<T> {
         Expr::new(Node::Not(Box::new(self.node)))
@@ -249,13 +303,66 @@ impl<T> Order<T> {
     }
 
     /// `NULL`s sort before every value: `... NULLS FIRST`.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// // ORDER BY hero.age DESC NULLS FIRST, hero.name
+    /// let q = select::<Hero>().order_by((Hero::age.desc().nulls_first(), Hero::name));
+    /// assert_eq!(names(q)?, ["Deadpond", "Spider-Boy", "Rusty-Man", "Tarantula"]);
+    /// let q = select::<Hero>().order_by((Hero::age.asc().nulls_last(), Hero::name));
+    /// assert_eq!(names(q)?, ["Tarantula", "Rusty-Man", "Deadpond", "Spider-Boy"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn nulls_first(mut self) -> Self {
         self.nulls = Nulls::First;
         self
     }
 
-    /// `NULL`s sort after every value: `... NULLS LAST`.
+    /// `NULL`s sort after every value: `... NULLS LAST`. Example:
+    /// [`nulls_first`](Self::nulls_first).
     #[must_use]
     pub fn nulls_last(mut self) -> Self {
         self.nulls = Nulls::Last;

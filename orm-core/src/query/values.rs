@@ -152,7 +152,8 @@ impl<T, V> std::fmt::Debug for Nullable<T, V> {
 
 impl<T: Table, V: NotNull> Column<T, V> {
     /// Selects this column as `Option<V>`: `None` for `NULL`, as a column of an outer-joined
-    /// table holds in rows without a related row.
+    /// table holds in rows without a related row. Example:
+    /// [`Select::outer_join`](crate::Select::outer_join).
     pub fn nullable(self) -> Nullable<T, V> {
         Nullable(self)
     }

@@ -57,9 +57,50 @@ pub struct ManyCell<T> {
 /// many-to-many (through a `link_model`). Works like a `Vec` whose methods load it on first
 /// use and keep the other side in step.
 ///
-/// ```text
-/// #[orm(relationship(back_populates = "team"))]
-/// pub heroes: Many<Hero>,
+/// ```
+/// # use orm::prelude::*;
+/// #[derive(Table, Debug, Default)]
+/// pub struct Team {
+///     #[orm(primary_key)]
+///     pub id: Option<i64>,
+///     pub name: String,
+///     #[orm(relationship(back_populates = "team"))]
+///     pub heroes: Many<Hero>,
+/// }
+/// # #[derive(Table, Debug, Default)]
+/// # pub struct Hero {
+/// #     #[orm(primary_key)]
+/// #     pub id: Option<i64>,
+/// #     pub name: String,
+/// #     pub age: Option<i64>,
+/// #     #[orm(foreign_key = "team.id")]
+/// #     pub team_id: Option<i64>,
+/// #     #[orm(relationship(back_populates = "heroes"))]
+/// #     pub team: One<Team>,
+/// # }
+/// # fn main() -> orm::Result<()> {
+/// let team = Team { name: "Preventers".into(), ..Default::default() }.track();
+/// let rusty = Hero { name: "Rusty-Man".into(), ..Default::default() }.track();
+/// let spider = Hero { name: "Spider-Boy".into(), ..Default::default() }.track();
+/// team.read()?.heroes.push(&rusty)?;
+/// team.read()?.heroes.push(&spider)?;
+/// assert!(rusty.read()?.team.get()? == Some(team.clone())); // the other side, at once
+/// assert_eq!(team.read()?.heroes.len()?, 2);
+///
+/// let engine = Engine::memory()?;
+/// engine.create_all::<(Team, Hero)>()?;
+/// let session = Session::new(&engine);
+/// session.add(&team)?; // and its heroes
+/// session.commit()?;
+/// assert_eq!(spider.read()?.team_id, team.read()?.id);
+///
+/// assert!(team.read()?.heroes.remove(&spider)?); // the flush sets spider's team_id to NULL
+/// session.commit()?;
+/// assert_eq!(session.count(select::<Hero>().filter(Hero::team_id.is_null()))?, 1);
+/// let members = team.read()?.heroes.to_vec()?; // loads again after the commit: one SELECT
+/// assert!(members == [rusty]);
+/// # Ok(())
+/// # }
 /// ```
 pub struct Many<T> {
     cell: Arc<ManyCell<T>>,
@@ -99,7 +140,8 @@ impl<T: Table> Many<T> {
     /// recorded, written at the next flush, and merged in when the collection is read. So
     /// membership is not checked against the database then: pushing an object that a
     /// many-to-many already links here makes the flush fail with an error saying so (read
-    /// the collection first, e.g. with [`contains`](Self::contains), when unsure).
+    /// the collection first, e.g. with [`contains`](Self::contains), when unsure). Example:
+    /// [`Many`].
     ///
     /// # Errors
     /// [`Error::Detached`] when the collection is not loaded and its owner is in no session;
@@ -138,7 +180,8 @@ impl<T: Table> Many<T> {
         self.cell.after_change(item, true)
     }
 
-    /// Removes `item`; returns whether it was a member. Its other side is unset.
+    /// Removes `item`; returns whether it was a member. Its other side is unset. Example:
+    /// [`Many`].
     ///
     /// # Errors
     /// When the collection must be loaded and cannot be.
@@ -156,7 +199,7 @@ impl<T: Table> Many<T> {
         Ok(true)
     }
 
-    /// Whether `item` is a member.
+    /// Whether `item` is a member. Example: [`Many`].
     ///
     /// # Errors
     /// When the collection must be loaded and cannot be.
@@ -164,7 +207,7 @@ impl<T: Table> Many<T> {
         self.cell.read(|items| items.contains(item))
     }
 
-    /// How many members there are.
+    /// How many members there are. Example: [`Many`].
     ///
     /// # Errors
     /// When the collection must be loaded and cannot be.
@@ -188,7 +231,7 @@ impl<T: Table> Many<T> {
         self.cell.read(|items| items.get(index).cloned())
     }
 
-    /// The members, in order (handles: cheap clones of the same objects).
+    /// The members, in order (handles: cheap clones of the same objects). Example: [`Many`].
     ///
     /// # Errors
     /// When the collection must be loaded and cannot be.
@@ -214,6 +257,63 @@ impl<T: Table> Many<T> {
 
     /// Makes `items` the members: those not in it are removed, new ones pushed, so only the
     /// difference is written.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let log = engine.capture();
+    /// let tarantula = session.get::<Hero>(4)?.expect("Tarantula");
+    /// let spider = session.get::<Hero>(3)?.expect("Spider-Boy");
+    /// preventers.read()?.heroes.replace([spider, tarantula])?; // Rusty-Man leaves
+    /// log.clear();
+    /// session.flush()?;
+    /// assert_eq!(log.take_lines(), [
+    ///     "UPDATE hero SET team_id=? WHERE hero.id = ? (NULL, 2)",
+    ///     "UPDATE hero SET team_id=? WHERE hero.id = ? (1, 4)",
+    /// ]);
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// When the collection must be loaded and cannot be.

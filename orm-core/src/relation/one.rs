@@ -36,10 +36,52 @@ pub struct OneCell<T> {
 
 /// A many-to-one relationship: the row this one points at through its foreign key.
 ///
-/// ```text
-/// #[orm(relationship(back_populates = "heroes"))]
-/// pub team: One<Team>,
 /// ```
+/// # use orm::prelude::*;
+/// # #[derive(Table, Debug, Default)]
+/// # pub struct Team {
+/// #     #[orm(primary_key)]
+/// #     pub id: Option<i64>,
+/// #     pub name: String,
+/// #     #[orm(relationship(back_populates = "team"))]
+/// #     pub heroes: Many<Hero>,
+/// # }
+/// #[derive(Table, Debug, Default)]
+/// pub struct Hero {
+///     #[orm(primary_key)]
+///     pub id: Option<i64>,
+///     pub name: String,
+///     #[orm(foreign_key = "team.id")]
+///     pub team_id: Option<i64>,
+///     #[orm(relationship(back_populates = "heroes"))]
+///     pub team: One<Team>,
+/// }
+/// # fn main() -> orm::Result<()> {
+/// let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+/// let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+/// let hero = Hero { name: "Deadpond".into(), team: One::to(&z_force), ..Default::default() }.track();
+/// assert!(z_force.read()?.heroes.contains(&hero)?); // the other side, at once
+///
+/// hero.read()?.team.set(&preventers)?;
+/// assert!(hero.read()?.team.get()? == Some(preventers.clone()));
+/// assert!(!z_force.read()?.heroes.contains(&hero)?);
+/// assert!(preventers.read()?.heroes.contains(&hero)?);
+///
+/// hero.read()?.team.clear()?;
+/// assert!(hero.read()?.team.get()?.is_none());
+/// assert!(preventers.read()?.heroes.is_empty()?);
+///
+/// let engine = Engine::memory()?;
+/// engine.create_all::<(Team, Hero)>()?;
+/// let session = Session::new(&engine);
+/// hero.write()?.team = One::to(&z_force);
+/// session.add(&hero)?; // and z_force
+/// session.commit()?;
+/// assert_eq!(hero.read()?.team_id, z_force.read()?.id); // the foreign key, filled in
+/// # Ok(())
+/// # }
+/// ```
+///
 /// Build with [`One::to`] or [`One::none`]; read with [`get`](One::get) (loads on first
 /// access); change with [`set`](One::set) / [`clear`](One::clear), which also update the
 /// other side's collection.
@@ -57,7 +99,7 @@ impl<T: Table> One<T> {
         }
     }
 
-    /// Points at `target`.
+    /// Points at `target`. Example: [`One`].
     pub fn to(target: &Tracked<T>) -> One<T> {
         One::with(OneState {
             loaded: true,
@@ -68,6 +110,58 @@ impl<T: Table> One<T> {
     }
 
     /// Points at nothing (the foreign-key field decides, if set).
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// // A foreign key given as a value: the relationship follows it once in a session.
+    /// let hero = Hero { name: "Black Lion".into(), team_id: Some(2), team: One::none(), ..Default::default() }.track();
+    /// session.add(&hero)?;
+    /// session.commit()?;
+    /// assert!(hero.read()?.team.get()? == Some(z_force.clone()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn none() -> One<T> {
         One::with(OneState {
             loaded: true,
@@ -78,6 +172,7 @@ impl<T: Table> One<T> {
     }
 
     /// The target, loaded on first access (no SQL when it is in the identity map).
+    /// Examples: [`One`], [`One::none`].
     ///
     /// # Errors
     /// When loading fails or the owner's session is gone.
@@ -87,6 +182,7 @@ impl<T: Table> One<T> {
     }
 
     /// Points at `target`, moving the owner from the old target's collection to the new one.
+    /// Example: [`One`].
     ///
     /// # Errors
     /// When the current target must be loaded and cannot be.
@@ -94,7 +190,7 @@ impl<T: Table> One<T> {
         self.cell.set_target(Some(target.clone()))
     }
 
-    /// Points at nothing; the owner leaves the old target's collection.
+    /// Points at nothing; the owner leaves the old target's collection. Example: [`One`].
     ///
     /// # Errors
     /// When the current target must be loaded and cannot be.

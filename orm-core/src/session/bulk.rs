@@ -129,11 +129,64 @@ impl Session {
     /// its old foreign key, are not changed in memory (as with SQLAlchemy); `commit` expires
     /// them, or call [`expire`](Self::expire).
     ///
-    /// ```text
-    /// session.execute(update::<Hero>().filter(Hero::name.eq("Deadpond")).set(Hero::age, 30))?;
-    /// // UPDATE hero SET age=? WHERE hero.name = ? RETURNING id   (30, 'Deadpond')
-    /// session.execute(delete::<Hero>().filter(Hero::age.gt(40)))?;
-    /// // DELETE FROM hero WHERE hero.age > ? RETURNING id   (40,)
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let rusty = session.get::<Hero>(2)?.expect("Rusty-Man");
+    /// let log = engine.capture();
+    /// let n = session.execute(update::<Hero>().filter(Hero::age.gt(40)).set(Hero::age, 49))?;
+    /// assert_eq!(n, 1);
+    /// assert_eq!(log.take_lines(), ["UPDATE hero SET age=? WHERE hero.age > ? RETURNING id (49, 40)"]);
+    /// assert_eq!(rusty.read()?.age, Some(49)); // the loaded object follows
+    /// assert!(log.is_empty()); // without a SELECT
+    ///
+    /// session.execute(delete::<Hero>().filter(Hero::name.eq("Rusty-Man")))?;
+    /// assert_eq!(rusty.status(), orm::Status::Deleted);
+    /// assert!(session.get::<Hero>(2)?.is_none());
+    /// session.rollback()?; // brings it back
+    /// assert_eq!(rusty.read()?.age, Some(48));
+    /// # Ok(())
+    /// # }
     /// ```
     ///
     /// # Errors

@@ -77,11 +77,47 @@ pub(crate) struct Inserted {
 
 /// A unit of work over one connection, like SQLModel's `Session`.
 ///
-/// ```text
+/// ```
+/// # use orm::prelude::*;
+/// # #[derive(Table, Debug, Default)]
+/// # pub struct Team {
+/// #     #[orm(primary_key)]
+/// #     pub id: Option<i64>,
+/// #     pub name: String,
+/// #     #[orm(relationship(back_populates = "team"))]
+/// #     pub heroes: Many<Hero>,
+/// # }
+/// # #[derive(Table, Debug, Default)]
+/// # pub struct Hero {
+/// #     #[orm(primary_key)]
+/// #     pub id: Option<i64>,
+/// #     pub name: String,
+/// #     pub age: Option<i64>,
+/// #     #[orm(foreign_key = "team.id")]
+/// #     pub team_id: Option<i64>,
+/// #     #[orm(relationship(back_populates = "heroes"))]
+/// #     pub team: One<Team>,
+/// # }
+/// # fn main() -> orm::Result<()> {
+/// let engine = Engine::memory()?;
+/// engine.create_all::<(Team, Hero)>()?;
+/// let log = engine.capture();
+///
 /// let session = Session::new(&engine);
+/// let hero = Hero { name: "Deadpond".into(), ..Default::default() }.track();
 /// session.add(&hero)?;
-/// session.commit()?;            // INSERT ..., COMMIT; `hero` is expired
-/// println!("{:?}", hero.read()?.id); // SELECT ... WHERE hero.id = ?
+/// session.commit()?; // INSERT, COMMIT; `hero` is expired
+/// assert!(hero.is_expired());
+/// assert_eq!(hero.read()?.id, Some(1)); // reloaded: SELECT ... WHERE hero.id = ?
+/// assert_eq!(log.take_lines(), [
+///     "BEGIN (implicit)",
+///     "INSERT INTO hero (name, age, team_id) VALUES (?, ?, ?) ('Deadpond', NULL, NULL)",
+///     "COMMIT",
+///     "BEGIN (implicit)",
+///     "SELECT hero.id, hero.name, hero.age, hero.team_id FROM hero WHERE hero.id = ? (1,)",
+/// ]);
+/// # Ok(())
+/// # }
 /// ```
 /// Dropping the session (or [`close`](Self::close)) rolls back what was not committed.
 pub struct Session {
@@ -100,7 +136,8 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// A new session on `engine`. It takes a connection when it first needs one.
+    /// A new session on `engine`. It takes a connection when it first needs one. Example:
+    /// [`Session`].
     pub fn new(engine: &Engine) -> Session {
         let shared = Arc::new_cyclic(|me| SessionShared {
             core: Mutex::new(SessionCore {
@@ -122,6 +159,41 @@ impl Session {
     }
 
     /// Whether `commit` expires loaded objects (default: yes).
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// let session = Session::new(&engine).expire_on_commit(false);
+    /// let hero = Hero { name: "Deadpond".into(), ..Default::default() }.track();
+    /// session.add(&hero)?;
+    /// session.commit()?;
+    /// assert!(!hero.is_expired()); // read without a SELECT
+    /// assert_eq!(hero.read()?.id, Some(1));
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn expire_on_commit(self, on: bool) -> Session {
         self.shared.lock().expire_on_commit = on;
@@ -129,6 +201,40 @@ impl Session {
     }
 
     /// Whether queries flush pending changes first (default: yes).
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// let session = Session::new(&engine).autoflush(false);
+    /// session.add(&Hero { name: "Deadpond".into(), ..Default::default() }.track())?;
+    /// assert_eq!(session.count(select::<Hero>())?, 0); // not written yet
+    /// session.flush()?;
+    /// assert_eq!(session.count(select::<Hero>())?, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn autoflush(self, on: bool) -> Session {
         self.shared.lock().autoflush = on;
@@ -138,13 +244,52 @@ impl Session {
     /// Adds `obj` to the session, with everything reachable through its relationships
     /// (save-update cascade), in the order reached. Adding an object twice is a no-op.
     ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// let team = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// let hero = Hero { name: "Rusty-Man".into(), team: One::to(&team), ..Default::default() }.track();
+    /// session.add(&hero)?; // and `team`, reached through `hero.team`
+    /// session.add(&hero)?; // no-op
+    /// assert_eq!(team.status(), orm::Status::Pending);
+    /// let more = [Hero { name: "Tarantula".into(), ..Default::default() }.track()];
+    /// session.add_all(&more)?;
+    /// session.commit()?;
+    /// assert_eq!(session.count(select::<Hero>())?, 2);
+    /// assert_eq!(hero.read()?.team_id, team.read()?.id);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// [`Error::OtherSession`] when an object belongs to another session.
     pub fn add<T: Table>(&self, obj: &Tracked<T>) -> Result<()> {
         self.shared.lock().cascade_add(obj.erased())
     }
 
-    /// Adds each object, in order.
+    /// Adds each object, in order. Example: [`add`](Self::add).
     ///
     /// # Errors
     /// As [`add`](Self::add).
@@ -162,6 +307,60 @@ impl Session {
     /// The object with primary key `key`: from the identity map without SQL when it is
     /// there, else one SELECT. `None` when there is no such row.
     ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let log = engine.capture();
+    /// let hero = session.get::<Hero>(2)?.expect("hero 2");
+    /// assert_eq!(hero.read()?.name, "Rusty-Man");
+    /// assert_eq!(log.take().len(), 2); // BEGIN, SELECT ... WHERE hero.id = ?
+    /// assert!(session.get::<Hero>(2)? == Some(hero)); // from the identity map
+    /// assert!(log.is_empty());
+    /// assert!(session.get::<Hero>(99)?.is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// [`Error::KeyShape`] for a key with the wrong number of columns; statement errors.
     pub fn get<T: Table>(&self, key: impl Into<Key>) -> Result<Option<Tracked<T>>> {
@@ -173,9 +372,63 @@ impl Session {
     /// object came from the identity map or from the database; a relationship already loaded
     /// is left as it is. Each option loads with its own statement here.
     ///
-    /// ```text
-    /// let team = session.get_with::<Team>(1, selectin(Team::heroes))?;
-    /// let hero = session.get_with::<Hero>(1, (joined(Hero::team), selectin(Hero::teams)))?;
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let log = engine.capture();
+    /// let team = session.get_with::<Team>(1, selectin(Team::heroes))?.expect("team 1");
+    /// assert_eq!(log.take_lines()[1..], [
+    ///     "SELECT team.id, team.name FROM team WHERE team.id = ? (1,)",
+    ///     "SELECT hero.id, hero.name, hero.age, hero.team_id FROM hero WHERE hero.team_id IN (?) (1,)",
+    /// ]);
+    /// assert_eq!(team.read()?.heroes.len()?, 2);
+    /// assert!(log.is_empty()); // loaded already
+    /// // Nested options, and a tuple for several.
+    /// let deadpond = session.get_with::<Hero>(1, (joined(Hero::team).then(selectin(Team::heroes)),))?;
+    /// let its_team = deadpond.expect("hero 1").read()?.team.get()?.expect("Z-Force");
+    /// assert_eq!(its_team.read()?.heroes.len()?, 1);
+    /// # Ok(())
+    /// # }
     /// ```
     ///
     /// # Errors
@@ -232,6 +485,60 @@ impl Session {
     /// objects; a row already in the identity map comes back as that same object, and a
     /// join that repeats a row gives its object once.
     ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let heroes = session.exec(select::<Hero>().filter(Hero::age.is_not_null()))?;
+    /// assert_eq!(heroes.len(), 2);
+    /// let rusty = session.exec(select::<Hero>().filter(Hero::name.eq("Rusty-Man")))?.one()?;
+    /// assert!(heroes.all().contains(&rusty)); // the same object for the same row
+    /// // Preventers has two heroes, yet comes back once.
+    /// let teams = session.exec(select::<Team>().join(Team::heroes))?;
+    /// assert_eq!(teams.len(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// [`Error::TableNotInQuery`] and [`Error::Query`] before any SQL runs; statement and
     /// decoding errors; errors of the autoflush.
@@ -244,6 +551,62 @@ impl Session {
     /// Marks `obj` for deletion at the next flush. Its many-to-many links (and the children
     /// of its one-to-many relationships) are loaded now, so the flush can delete the link rows
     /// (and unset the children's foreign keys).
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let tarantula = session.get::<Hero>(4)?.expect("Tarantula");
+    /// session.delete(&tarantula)?;
+    /// assert_eq!(tarantula.status(), orm::Status::Deleted);
+    /// session.commit()?; // DELETE FROM hero WHERE hero.id = ?
+    /// assert_eq!(session.count(select::<Hero>())?, 3);
+    /// // Deleting a team sets its heroes' foreign key to NULL.
+    /// session.delete(&z_force)?;
+    /// session.commit()?;
+    /// assert_eq!(names(select::<Hero>().filter(Hero::team_id.is_null()))?, ["Deadpond"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// [`Error::Detached`] when the object is not in this session; loading errors.
@@ -292,7 +655,8 @@ impl Session {
     }
 
     /// Writes every pending change, in dependency order, inside the session's transaction.
-    /// On failure nothing is written and the objects keep their pending changes.
+    /// On failure nothing is written and the objects keep their pending changes. Example:
+    /// [`rollback`](Self::rollback).
     ///
     /// # Errors
     /// The failing statement, or what makes a change impossible to write.
@@ -302,6 +666,60 @@ impl Session {
 
     /// Flushes, commits, then expires loaded objects (unless turned off), so the next
     /// access reads fresh data.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let hero = session.get::<Hero>(1)?.expect("Deadpond");
+    /// let log = engine.capture();
+    /// hero.write()?.age = Some(30);
+    /// session.commit()?;
+    /// assert_eq!(log.take_lines(), ["UPDATE hero SET age=? WHERE hero.id = ? (30, 1)", "COMMIT"]);
+    /// assert!(hero.is_expired()); // the next read runs a SELECT
+    /// assert_eq!(hero.read()?.age, Some(30));
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// Errors of the flush or of the COMMIT.
@@ -330,6 +748,63 @@ impl Session {
     /// Rolls back the transaction and every change not committed: new objects leave the
     /// session, deleted ones come back, and loaded objects are expired.
     ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let deadpond = session.get::<Hero>(1)?.expect("Deadpond");
+    /// deadpond.write()?.age = Some(30);
+    /// let new = Hero { name: "Black Lion".into(), ..Default::default() }.track();
+    /// session.add(&new)?;
+    /// session.flush()?; // UPDATE hero ..., INSERT INTO hero ...
+    /// assert_eq!(session.count(select::<Hero>())?, 5);
+    /// session.rollback()?;
+    /// assert_eq!(deadpond.read()?.age, None); // expired, read again
+    /// assert_eq!(new.status(), orm::Status::Transient);
+    /// assert_eq!(session.count(select::<Hero>())?, 4);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// Errors of the ROLLBACK.
     pub fn rollback(&self) -> Result<()> {
@@ -337,6 +812,57 @@ impl Session {
     }
 
     /// Reloads `obj` from its row now (one SELECT), discarding unflushed changes to it.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let rusty = session.get::<Hero>(2)?.expect("Rusty-Man");
+    /// rusty.write()?.age = Some(1);
+    /// session.refresh(&rusty)?; // SELECT ... WHERE hero.id = ?
+    /// assert_eq!(rusty.read()?.age, Some(48));
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// [`Error::ObjectDeleted`] when the row is gone; statement errors.
@@ -353,11 +879,65 @@ impl Session {
     }
 
     /// Expires `obj`: its next access reloads it.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let rusty = session.get::<Hero>(2)?.expect("Rusty-Man");
+    /// session.execute_sql("UPDATE hero SET age = 49 WHERE id = 2", ())?;
+    /// assert_eq!(rusty.read()?.age, Some(48)); // as loaded
+    /// session.expire(&rusty);
+    /// assert!(rusty.is_expired());
+    /// assert_eq!(rusty.read()?.age, Some(49)); // SELECT ... WHERE hero.id = ?
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn expire<T: Table>(&self, obj: &Tracked<T>) {
         expire(&obj.erased());
     }
 
-    /// Expires every object in the session.
+    /// Expires every object in the session. Example:
+    /// [`execute_sql`](Self::execute_sql).
     pub fn expire_all(&self) {
         let core = self.shared.lock();
         for obj in core.identity.objects() {
@@ -367,6 +947,59 @@ impl Session {
 
     /// Rolls back what was not committed and detaches every object; the session can be used
     /// again afterwards. Dropping the session does the same.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let rusty = session.get::<Hero>(2)?.expect("Rusty-Man");
+    /// rusty.write()?.age = Some(49);
+    /// session.close()?; // the change is not written
+    /// assert_eq!(rusty.status(), orm::Status::Detached);
+    /// assert_eq!(rusty.read()?.age, Some(49)); // what it held stays readable
+    /// assert_eq!(names(select::<Hero>().filter(Hero::age.eq(48)))?, ["Rusty-Man"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// Errors of the ROLLBACK.

@@ -92,9 +92,59 @@ impl Session {
     /// object is loaded. `DISTINCT`, a limit or an offset, and a join that repeats rows (to a
     /// collection), make it count a subquery: `SELECT count(*) FROM (SELECT ...) AS anon_1`.
     ///
-    /// ```text
-    /// let adults = session.count(select::<Hero>().filter(Hero::age.ge(18)))?;
-    /// // SELECT count(*) FROM hero WHERE hero.age >= ?
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let log = engine.capture();
+    /// assert_eq!(session.count(select::<Hero>().filter(Hero::age.ge(18)))?, 2);
+    /// assert_eq!(
+    ///     log.take_lines().last().unwrap(),
+    ///     "SELECT count(*) FROM hero WHERE hero.age >= ? (18,)"
+    /// );
+    /// // With a limit, it counts the rows of a subquery.
+    /// assert_eq!(session.count(select::<Hero>().limit(3))?, 3);
+    /// # Ok(())
+    /// # }
     /// ```
     ///
     /// # Errors
@@ -111,6 +161,55 @@ impl Session {
     /// Whether `query` returns any row: `SELECT EXISTS (SELECT 1 FROM hero WHERE ...)`; no
     /// object is loaded.
     ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// assert!(session.exists(select::<Hero>().filter(Hero::name.eq("Deadpond")))?);
+    /// assert!(!session.exists(select::<Hero>().filter(Hero::age.gt(90)))?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// As [`count`](Self::count).
     pub fn exists<T: Table>(&self, query: Select<T>) -> Result<bool> {
@@ -121,6 +220,58 @@ impl Session {
 
     /// The first object `query` returns, fetching only that row (the query runs with
     /// `LIMIT 1`); `None` when there is none. [`Rows::first`] instead reads every row.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let log = engine.capture();
+    /// let youngest = session.first(select::<Hero>().filter(Hero::age.is_not_null()).order_by(Hero::age))?;
+    /// assert_eq!(youngest.expect("a hero").read()?.name, "Tarantula");
+    /// assert!(log.take_lines().last().unwrap().ends_with("ORDER BY hero.age LIMIT 1"));
+    /// assert!(session.first(select::<Hero>().filter(Hero::age.gt(90)))?.is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// As [`count`](Self::count), plus decoding errors.
@@ -138,10 +289,56 @@ impl Session {
     /// tuple of plain values per row, typed from the selected columns and aggregates; no
     /// object is loaded or tracked.
     ///
-    /// ```text
-    /// let rows: Vec<(String, Option<i64>)> =
-    ///     session.values(select::<Hero>().columns((Hero::name, Hero::age)))?;
-    /// // SELECT hero.name, hero.age FROM hero
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let q = select::<Hero>().columns((Hero::name, Hero::age)).order_by(Hero::name);
+    /// let rows: Vec<(String, Option<i64>)> = session.values(q)?; // SELECT hero.name, hero.age ...
+    /// assert_eq!(rows[1], ("Rusty-Man".to_string(), Some(48)));
+    /// let oldest = session.values(select::<Hero>().columns((func::max(Hero::age),)))?;
+    /// assert_eq!(oldest, [(Some(48),)]);
+    /// # Ok(())
+    /// # }
     /// ```
     ///
     /// # Errors

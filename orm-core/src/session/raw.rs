@@ -146,9 +146,63 @@ impl Session {
     /// of the rows; rows of objects deleted in this session are left out. `T`'s declared
     /// eager loads run after it, as for `exec`.
     ///
-    /// ```text
-    /// let heroes = session.query_as::<Hero>("SELECT * FROM hero WHERE age > ?", (30,))?.all();
-    /// // SELECT id, name, secret_name, age, team_id FROM (SELECT * FROM hero WHERE age > ?) AS anon_1
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let log = engine.capture();
+    /// let sql = "SELECT name, id, team_id, age FROM hero WHERE age > ?";
+    /// let heroes = session.query_as::<Hero>(sql, (40,))?.all();
+    /// assert_eq!(heroes.len(), 1);
+    /// assert_eq!(heroes[0].read()?.name, "Rusty-Man");
+    /// assert_eq!(
+    ///     log.take_lines().last().unwrap(),
+    ///     "SELECT id, name, age, team_id FROM (SELECT name, id, team_id, age FROM hero WHERE age > ?) AS anon_1 (40,)"
+    /// );
+    /// assert!(session.get::<Hero>(2)? == Some(heroes[0].clone())); // the identity map's object
+    /// let missing = session.query_as::<Hero>("SELECT id, name FROM hero", ());
+    /// assert!(matches!(missing, Err(orm::Error::MissingColumns { .. })));
+    /// # Ok(())
+    /// # }
     /// ```
     ///
     /// # Errors
@@ -174,9 +228,57 @@ impl Session {
     /// belongs to the session ([`commit`](Self::commit), [`rollback`](Self::rollback)) and
     /// must not be run through here.
     ///
-    /// ```text
-    /// session.execute_sql("UPDATE hero SET age = ? WHERE name = ?", (30, "Deadpond"))?;
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// # let session = Session::new(&engine);
+    /// # // Teams 1 and 2; heroes 1 to 4.
+    /// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+    /// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+    /// # session.add_all([&preventers, &z_force])?;
+    /// # for (name, age, team) in [
+    /// #     ("Deadpond", None, Some(&z_force)),
+    /// #     ("Rusty-Man", Some(48), Some(&preventers)),
+    /// #     ("Spider-Boy", None, Some(&preventers)),
+    /// #     ("Tarantula", Some(32), None),
+    /// # ] {
+    /// #     let team = team.map_or_else(One::none, One::to);
+    /// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+    /// # }
+    /// # session.commit()?;
+    /// # // The names of the heroes a query returns, in order.
+    /// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+    /// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+    /// # };
+    /// let deadpond = session.get::<Hero>(1)?.expect("Deadpond");
+    /// let n = session.execute_sql("UPDATE hero SET age = ? WHERE name = ?", (30, "Deadpond"))?;
+    /// assert_eq!(n, 1);
+    /// assert_eq!(deadpond.read()?.age, None); // the loaded object does not know
     /// session.expire_all();
+    /// assert_eq!(deadpond.read()?.age, Some(30)); // read again
+    /// # Ok(())
+    /// # }
     /// ```
     ///
     /// # Errors

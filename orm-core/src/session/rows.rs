@@ -5,6 +5,65 @@ use crate::object::Tracked;
 use crate::table::Table;
 
 /// The rows a `select` returned, as tracked objects.
+///
+/// ```
+/// # use orm::prelude::*;
+/// # #[derive(Table, Debug, Default)]
+/// # pub struct Team {
+/// #     #[orm(primary_key)]
+/// #     pub id: Option<i64>,
+/// #     pub name: String,
+/// #     #[orm(relationship(back_populates = "team"))]
+/// #     pub heroes: Many<Hero>,
+/// # }
+/// # #[derive(Table, Debug, Default)]
+/// # pub struct Hero {
+/// #     #[orm(primary_key)]
+/// #     pub id: Option<i64>,
+/// #     pub name: String,
+/// #     pub age: Option<i64>,
+/// #     #[orm(foreign_key = "team.id")]
+/// #     pub team_id: Option<i64>,
+/// #     #[orm(relationship(back_populates = "heroes"))]
+/// #     pub team: One<Team>,
+/// # }
+/// # fn main() -> orm::Result<()> {
+/// # let engine = Engine::memory()?;
+/// # engine.create_all::<(Team, Hero)>()?;
+/// # let session = Session::new(&engine);
+/// # // Teams 1 and 2; heroes 1 to 4.
+/// # let preventers = Team { name: "Preventers".into(), ..Default::default() }.track();
+/// # let z_force = Team { name: "Z-Force".into(), ..Default::default() }.track();
+/// # session.add_all([&preventers, &z_force])?;
+/// # for (name, age, team) in [
+/// #     ("Deadpond", None, Some(&z_force)),
+/// #     ("Rusty-Man", Some(48), Some(&preventers)),
+/// #     ("Spider-Boy", None, Some(&preventers)),
+/// #     ("Tarantula", Some(32), None),
+/// # ] {
+/// #     let team = team.map_or_else(One::none, One::to);
+/// #     session.add(&Hero { name: name.into(), age, team, ..Default::default() }.track())?;
+/// # }
+/// # session.commit()?;
+/// # // The names of the heroes a query returns, in order.
+/// # let names = |q: orm::Select<Hero>| -> orm::Result<Vec<String>> {
+/// #     session.exec(q)?.all().iter().map(|h| Ok(h.read()?.name.clone())).collect()
+/// # };
+/// let rows = session.exec(select::<Hero>().filter(Hero::age.is_not_null()))?;
+/// assert_eq!(rows.len(), 2);
+/// assert!(!rows.is_empty());
+/// assert_eq!(rows.all().len(), 2);
+/// let q = || select::<Hero>().filter(Hero::name.starts_with("Spider"));
+/// assert_eq!(session.exec(q())?.one()?.read()?.name, "Spider-Boy");
+/// assert!(session.exec(q())?.first().is_some());
+/// assert!(session.exec(q().filter(Hero::age.gt(90)))?.one_or_none()?.is_none());
+/// let several = session.exec(select::<Hero>())?.one();
+/// assert!(matches!(several, Err(orm::Error::MultipleRows { .. })));
+/// let none = session.exec(q().filter(Hero::age.gt(90)))?.one();
+/// assert!(matches!(none, Err(orm::Error::NoRow { .. })));
+/// # Ok(())
+/// # }
+/// ```
 pub struct Rows<T> {
     pub(super) table: &'static str,
     pub(super) items: Vec<Tracked<T>>,
