@@ -1106,7 +1106,14 @@ fn a_tree_is_written_level_by_level_and_deleted_leaves_first() -> orm::Result<()
     s.commit()?;
     assert_eq!(
         db.table("SELECT name, id FROM node ORDER BY id"),
-        ["'root', 1", "'a', 2", "'b', 3", "'a1', 4", "'b1', 5", "'a2', 6"],
+        [
+            "'root', 1",
+            "'a', 2",
+            "'b', 3",
+            "'a1', 4",
+            "'b1', 5",
+            "'a2', 6"
+        ],
         "all of a level before the next"
     );
     db.forget();

@@ -140,7 +140,11 @@ pub(crate) fn ensure_fresh(obj: &ObjRef) -> Result<()> {
         if state.vanished {
             return Err(Error::ObjectDeleted {
                 table: obj.meta().name,
-                key: state.key.as_ref().map(ToString::to_string).unwrap_or_default(),
+                key: state
+                    .key
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
             });
         }
     }
