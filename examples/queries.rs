@@ -1,4 +1,4 @@
-//! The read side, with every statement echoed: eager loading (selectin, joined), a join with a
+//! Queries, with every statement echoed: eager loading (selectin, joined), a join with a
 //! filter on the joined table, `any`, a count, a column query with groups, and a bulk update
 //! that keeps the loaded objects in step.
 //!
@@ -131,11 +131,26 @@ fn filters_and_counts(engine: &Engine) -> orm::Result<()> {
     Ok(())
 }
 
+fn bulk_update(engine: &Engine) -> orm::Result<()> {
+    let session = Session::new(engine);
+    let rusty = session
+        .exec(select::<Hero>().filter(Hero::name.eq("Rusty-Man")))?
+        .one()?;
+    // One UPDATE for every hero over 40; the loaded Rusty-Man follows without a SELECT.
+    let touched = session.execute(update::<Hero>().filter(Hero::age.gt(40)).set(Hero::age, 49))?;
+    println!(
+        "Heroes made 49: {touched}, Rusty-Man is now {:?}",
+        rusty.read()?.age
+    );
+    session.commit()
+}
+
 fn main() -> orm::Result<()> {
     let engine = Engine::memory()?.echo(true);
     engine.create_all::<(Team, Hero)>()?;
     create_heroes(&engine)?;
     eager_loading(&engine)?;
     filters_and_counts(&engine)?;
+    bulk_update(&engine)?;
     Ok(())
 }
