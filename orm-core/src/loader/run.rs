@@ -63,15 +63,21 @@ impl SessionCore {
             if !needing.is_empty() {
                 self.load_relation(&needing, meta, rel)?;
             }
-            let mut seen = FxHashSet::default();
-            let targets: Vec<ObjRef> = owners
-                .iter()
-                .flat_map(|o| o.relations()[rel].0.reachable())
-                .filter(|t| seen.insert(addr(t)))
-                .collect();
             path.push(node.rel);
             let target = (meta.relations[rel].target)();
-            let nested = self.run_loads_on(&targets, target, &node.then, path);
+            // The loaded objects are gathered only when something is to be loaded for them.
+            let eager = |n: &LoadNode| matches!(n.how, Lazy::SelectIn | Lazy::Joined);
+            let nested = if effective(target, &node.then, path).iter().any(eager) {
+                let mut seen = FxHashSet::default();
+                let targets: Vec<ObjRef> = owners
+                    .iter()
+                    .flat_map(|o| o.relations()[rel].0.reachable())
+                    .filter(|t| seen.insert(addr(t)))
+                    .collect();
+                self.run_loads_on(&targets, target, &node.then, path)
+            } else {
+                Ok(())
+            };
             path.pop();
             nested?;
         }

@@ -6,6 +6,8 @@
 
 use super::inner::open_conn;
 use super::load::{row_key, set_one_keys_from_row};
+use rusqlite::types::ValueRef;
+
 use super::SessionCore;
 use crate::error::Result;
 use crate::identity::IdentityMap;
@@ -79,13 +81,20 @@ impl SessionCore {
                 let reader = RowReader { row, meta, offset };
                 found.push(take_row(identity, &me, &reader)?);
             }
-            if !shape.key_cols.is_empty() {
-                let values: Vec<Value> = shape
-                    .key_cols
-                    .iter()
-                    .map(|&c| row.get_ref(c).map(Value::from_ref))
-                    .collect::<rusqlite::Result<_>>()?;
-                keys.push(Key::from_values(&values));
+            match shape.key_cols {
+                [] => {}
+                // The common case: one integer column, no allocation.
+                &[c] => keys.push(match row.get_ref(c)? {
+                    ValueRef::Integer(v) => Some(Key::Int(v)),
+                    other => Key::from_values(&[Value::from_ref(other)]),
+                }),
+                cols => {
+                    let values: Vec<Value> = cols
+                        .iter()
+                        .map(|&c| row.get_ref(c).map(Value::from_ref))
+                        .collect::<rusqlite::Result<_>>()?;
+                    keys.push(Key::from_values(&values));
+                }
             }
             Ok(())
         })?;
