@@ -122,3 +122,47 @@ fn objects_linked_both_ways_are_freed_with_their_session() -> orm::Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn objects_loaded_eagerly_both_ways_are_freed_with_their_session() -> orm::Result<()> {
+    let engine = Engine::memory()?;
+    engine.create_all::<(Team, Hero)>()?;
+    {
+        let session = Session::new(&engine);
+        for t in ["Z-Force", "Preventers"] {
+            let team = Team {
+                name: t.into(),
+                ..Default::default()
+            }
+            .track();
+            for name in ["A", "B", "C"] {
+                let h = Hero {
+                    name: name.into(),
+                    team: One::to(&team),
+                    ..Default::default()
+                };
+                session.add(&h.track())?;
+            }
+        }
+        session.commit()?;
+    }
+    let before = dropped();
+    let loner = {
+        let session = Session::new(&engine);
+        // Both sides loaded by options: teams hold heroes, heroes hold their team.
+        let teams = session
+            .exec(select::<Team>().options(selectin(Team::heroes).then(joined(Hero::team))))?
+            .all();
+        for team in &teams {
+            for hero in team.read()?.heroes.iter()? {
+                assert!(hero.read()?.team.is_loaded());
+            }
+        }
+        // And one object loaded and never touched, kept by the user past the session.
+        session.get::<Hero>(1)?.expect("hero")
+    };
+    assert_eq!(loner.status(), orm::Status::Detached, "its session is gone");
+    drop(loner);
+    assert_eq!(dropped() - before, 8, "two teams and six heroes freed");
+    Ok(())
+}

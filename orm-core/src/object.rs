@@ -53,6 +53,21 @@ pub(crate) struct ObjState {
     pub deferred_error: Option<Box<Error>>,
 }
 
+impl ObjState {
+    /// The status, reading `Detached` for an object whose session is gone (dropping a session
+    /// does not visit every object it loaded).
+    pub(crate) fn effective_status(&self) -> Status {
+        match self.status {
+            Status::Persistent | Status::Pending | Status::Deleted
+                if self.session.strong_count() == 0 =>
+            {
+                Status::Detached
+            }
+            status => status,
+        }
+    }
+}
+
 pub(crate) struct ObjCell<T> {
     data: RwLock<T>,
     state: Mutex<ObjState>,
@@ -487,7 +502,7 @@ impl<T: Table> Tracked<T> {
 
     /// Where the object stands with respect to its session.
     pub fn status(&self) -> Status {
-        self.0.state().status
+        self.0.state().effective_status()
     }
 
     /// Whether the object is expired: its next read reloads it.

@@ -91,6 +91,9 @@ impl SessionCore {
         meta: &'static TableMeta,
         rel: usize,
     ) -> Result<()> {
+        for owner in owners {
+            self.note_holder(owner);
+        }
         let target = (meta.relations[rel].target)();
         let order = sql::relation_order(meta, rel)?;
         match meta.resolved(rel)? {

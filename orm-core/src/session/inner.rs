@@ -20,24 +20,52 @@ impl SessionCore {
     /// way they are freed once the user's handles are gone, and what the user still holds
     /// stays readable. (Expire on commit breaks the cycle for a session that lives on.)
     pub(super) fn release_objects(&mut self) {
-        let objects: Vec<ObjRef> = self
-            .identity
-            .objects()
+        let objects: Vec<ObjRef> = self.identity.objects();
+        self.release(objects);
+    }
+
+    /// What dropping the session does: like [`release_objects`](Self::release_objects), but
+    /// only for the objects that may hold others (see `holders`). The rest are clean objects
+    /// whose relationships were never loaded: nothing to let go of, and their status reads
+    /// `Detached` once the session is gone. Loading 10k rows and dropping the session no
+    /// longer walks 10k objects.
+    pub(super) fn release_on_drop(&mut self) {
+        let holders: Vec<ObjRef> = std::mem::take(&mut self.holders)
+            .iter()
+            .filter_map(std::sync::Weak::upgrade)
+            .collect();
+        self.release(holders);
+    }
+
+    fn release(&mut self, objects: Vec<ObjRef>) {
+        let objects = objects
             .into_iter()
             .chain(std::mem::take(&mut self.new))
             .chain(std::mem::take(&mut self.modified))
-            .chain(std::mem::take(&mut self.deleted))
-            .collect();
-        for obj in &objects {
-            detach(obj);
+            .chain(std::mem::take(&mut self.deleted));
+        for obj in objects {
+            detach(&obj);
             for rel in obj.relations() {
                 rel.0.release();
             }
         }
         self.identity.clear();
+        self.holders.clear();
         self.inserted_in_tx.clear();
         self.deleted_in_tx.clear();
         self.conn = None;
+    }
+
+    /// Remembers that `obj`'s relationships hold (or may hold) other objects: loaded by the
+    /// session, or written by a flush. Dead and repeated entries are swept now and then.
+    pub(crate) fn note_holder(&mut self, obj: &ObjRef) {
+        if self.holders.len() >= self.next_holder_sweep {
+            let mut seen = FxHashSet::default();
+            self.holders
+                .retain(|w| w.strong_count() > 0 && seen.insert(w.as_ptr() as *const () as usize));
+            self.next_holder_sweep = (self.holders.len() * 2).max(1024);
+        }
+        self.holders.push(Arc::downgrade(obj));
     }
 
     pub(crate) fn conn(&mut self) -> Result<&mut Conn> {
@@ -89,7 +117,7 @@ impl SessionCore {
                 if mine && addr(&obj) != root_addr && state.status != Status::Transient {
                     continue;
                 }
-                match state.status {
+                match state.effective_status() {
                     Status::Transient => {
                         state.status = Status::Pending;
                         state.session = self.me.clone();

@@ -211,8 +211,11 @@ pub(crate) fn cascade(owner: &ObjRef, target: &ObjRef) -> Result<()> {
 /// The object with `key` in `owner`'s session, if it is loaded (never runs SQL).
 pub(crate) fn lookup(owner: &ObjRef, meta: &'static TableMeta, key: &Key) -> Option<ObjRef> {
     let session = owner.state().session.upgrade()?;
-    let core = session.lock();
-    core.identity.get(meta, key)
+    let mut core = session.lock();
+    let found = core.identity.get(meta, key)?;
+    // The owner is about to hold it.
+    core.note_holder(owner);
+    Some(found)
 }
 
 /// Loads the target of a many-to-one relationship: no SQL when it is in the identity map.
@@ -227,6 +230,7 @@ pub(crate) fn load_one<T: Table>(
     };
     let shared = session_of(owner)?;
     let mut core = shared.lock();
+    core.note_holder(owner);
     if let Some(obj) = core.identity.get(T::meta(), key) {
         return Ok(typed(obj));
     }
@@ -276,6 +280,7 @@ pub(crate) fn load_many<T: Table>(owner: &ObjRef, rel: usize) -> Result<Vec<Trac
     };
     text.push_str(&sql::relation_order(meta, rel)?);
     let mut core = shared.lock();
+    core.note_holder(owner);
     let members = core.fetch::<T>(&text, &params)?;
     // The members' own relationships declared eager load with them.
     let erased: Vec<_> = members.iter().map(Tracked::erased).collect();

@@ -64,6 +64,10 @@ pub(crate) struct SessionCore {
     /// Whether a flush of the open transaction wrote something (later flushes then run
     /// under a savepoint).
     pub(crate) wrote_in_tx: bool,
+    /// Objects whose relationships the session loaded or a flush wrote: the only ones that
+    /// may hold other objects, so the only ones dropping the session must release.
+    pub(crate) holders: Vec<std::sync::Weak<dyn crate::object::ErasedObj>>,
+    next_holder_sweep: usize,
     expire_on_commit: bool,
     autoflush: bool,
 }
@@ -151,6 +155,8 @@ impl Session {
                 inserted_in_tx: Vec::new(),
                 deleted_in_tx: Vec::new(),
                 wrote_in_tx: false,
+                holders: Vec::new(),
+                next_holder_sweep: 1024,
                 expire_on_commit: true,
                 autoflush: true,
             }),
@@ -1015,7 +1021,7 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        self.shared.lock().release_objects();
+        self.shared.lock().release_on_drop();
     }
 }
 

@@ -60,6 +60,9 @@ impl SessionCore {
                     .populate(target.iter().cloned().collect());
             }
             if seen.insert(addr(owner)) {
+                if !joined.is_empty() {
+                    self.note_holder(owner);
+                }
                 owners.push(owner.clone());
             }
         }

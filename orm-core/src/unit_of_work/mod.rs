@@ -311,6 +311,7 @@ impl Plan {
             for rel in e.obj.relations() {
                 rel.0.clear_history();
             }
+            core.note_holder(&e.obj);
         }
         core.new.clear();
         core.modified.clear();
