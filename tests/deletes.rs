@@ -213,3 +213,36 @@ fn a_new_member_pushed_and_removed_again_is_not_written() -> orm::Result<()> {
     assert_eq!(db.table("SELECT count(*) FROM track"), ["0"]);
     Ok(())
 }
+
+#[test]
+fn an_object_whose_delete_was_committed_cannot_be_added_or_deleted_again() -> orm::Result<()> {
+    use common::one_to_many::{hero, Hero, Team};
+    let db = Db::new::<(Team, Hero)>();
+    let session = db.session();
+    let deadpond = hero("Deadpond");
+    session.add(&deadpond)?;
+    session.commit()?;
+    assert_eq!(deadpond.read()?.name, "Deadpond"); // reloaded after the commit
+    session.delete(&deadpond)?;
+    session.commit()?;
+    assert_eq!(deadpond.status(), orm::Status::Detached);
+    assert_eq!(
+        deadpond.read()?.name,
+        "Deadpond",
+        "what it held stays readable"
+    );
+    db.forget();
+
+    let err = session.add(&deadpond).expect_err("its row is gone");
+    assert_eq!(
+        err.to_string(),
+        "Hero object (1) was deleted and its row is gone; to insert the row again, build a new object"
+    );
+    assert!(matches!(
+        session.delete(&deadpond),
+        Err(orm::Error::Deleted { .. })
+    ));
+    session.commit()?;
+    assert!(db.sql().is_empty(), "nothing was written");
+    Ok(())
+}

@@ -146,6 +146,15 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
+    /// The object's row was deleted (by this session's committed delete, or by someone else),
+    /// so it cannot be added back or deleted again.
+    #[error("{table} object ({key}) was deleted and its row is gone; to insert the row again, build a new object")]
+    Deleted {
+        /// The object's table.
+        table: &'static str,
+        /// Its primary key, printed.
+        key: String,
+    },
     /// Another object of the session already stands for this row.
     #[error("another {table} object with key ({key}) is already in this session; use that one (session.get) instead of adding this one")]
     DuplicateIdentity {

@@ -125,6 +125,9 @@ impl SessionCore {
                         self.new.push(obj.clone());
                     }
                     Status::Detached => {
+                        if state.vanished {
+                            return Err(super::deleted_error(&obj, &state));
+                        }
                         let key = state.key.clone();
                         if let Some(k) = &key {
                             if let Some(other) = self.identity.get(obj.meta(), k) {

@@ -620,6 +620,9 @@ impl Session {
         let obj = obj.erased();
         let status = {
             let state = obj.state();
+            if state.vanished {
+                return Err(deleted_error(&obj, &state));
+            }
             let mine = state
                 .session
                 .upgrade()
@@ -742,6 +745,7 @@ impl Session {
             let mut state = obj.state();
             state.status = Status::Detached;
             state.session = Weak::new();
+            state.vanished = true;
         }
         if core.expire_on_commit {
             for obj in core.identity.objects() {
@@ -1022,6 +1026,18 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.shared.lock().release_on_drop();
+    }
+}
+
+/// [`Error::Deleted`] for an object whose row is gone.
+pub(crate) fn deleted_error(obj: &ObjRef, state: &crate::object::ObjState) -> Error {
+    Error::Deleted {
+        table: obj.meta().rust_name,
+        key: state
+            .key
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
     }
 }
 
