@@ -787,3 +787,57 @@ fn link_rows_of_a_rolled_back_flush_are_written_when_added_again() -> orm::Resul
     assert_eq!(team.read()?.heroes.to_vec()?, vec![hero.clone()]);
     Ok(())
 }
+
+#[test]
+fn a_delete_that_matches_no_row_is_stale_data_and_keeps_nothing() -> orm::Result<()> {
+    let (db, mine, heroes, teams) = unlinked(2, 2)?;
+    heroes[0].read()?.teams.push(&teams[0])?;
+    mine.commit()?;
+    // Loaded here (the link, and the second hero); then another session removes the link and
+    // deletes the second hero.
+    assert_eq!(heroes[0].read()?.teams.len()?, 1);
+    assert_eq!(heroes[1].read()?.name, "hero 1");
+    let other = db.session();
+    let theirs = other.get::<Hero>(1)?.expect("hero");
+    let their_team = other.get::<Team>(1)?.expect("team");
+    theirs.read()?.teams.remove(&their_team)?;
+    other.delete(&other.get::<Hero>(2)?.expect("hero"))?;
+    other.commit()?;
+
+    // Removing, in memory, the link they removed: at the flush the DELETE matches nothing,
+    // and nothing of that flush is kept.
+    heroes[0].read()?.teams.remove(&teams[0])?;
+    teams[1].write()?.name = "renamed".into();
+    let err = mine.commit().expect_err("stale");
+    assert!(
+        matches!(
+            err,
+            orm::Error::StaleData {
+                table: "heroteamlink",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        db.table("SELECT name FROM team ORDER BY id"),
+        ["'team 0'", "'team 1'"]
+    );
+    mine.rollback()?;
+
+    // Deleting the hero they deleted (loaded here before): the same.
+    let session = db.session();
+    let second = session
+        .exec(select::<Hero>().filter(Hero::name.eq("hero 0")))?
+        .one()?;
+    let again = db.session();
+    again.delete(&again.get::<Hero>(1)?.expect("hero"))?;
+    again.commit()?;
+    session.delete(&second)?;
+    let err = session.commit().expect_err("stale");
+    assert!(
+        matches!(err, orm::Error::StaleData { table: "hero", ref key } if key == "1"),
+        "{err:?}"
+    );
+    Ok(())
+}

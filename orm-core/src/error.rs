@@ -155,6 +155,15 @@ pub enum Error {
         /// Its primary key, printed.
         key: String,
     },
+    /// A DELETE the flush ran matched no row: another session changed the data since it was
+    /// loaded. Nothing of the flush is kept.
+    #[error("DELETE FROM {table} expected to delete the row ({key}) and matched none: it was changed or deleted by someone else since it was loaded; roll back and load it again")]
+    StaleData {
+        /// The table.
+        table: &'static str,
+        /// The row's key (or the link row's columns), printed.
+        key: String,
+    },
     /// Another object of the session already stands for this row.
     #[error("another {table} object with key ({key}) is already in this session; use that one (session.get) instead of adding this one")]
     DuplicateIdentity {

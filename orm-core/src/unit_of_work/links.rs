@@ -33,8 +33,15 @@ impl Plan {
     pub(super) fn write_links(&mut self, sink: &mut Sink<'_>) -> Result<()> {
         let (deletes, mut inserts) = self.link_rows()?;
         for row in deletes {
-            sink.conn()?
-                .execute(&sql::delete_where(row.link, &row.cols), &row.vals)?;
+            let text = sql::delete_where(row.link, &row.cols);
+            if sink.conn()?.execute(&text, &row.vals)? == 0 {
+                return Err(Error::StaleData {
+                    table: row.link.name,
+                    key: Key::from_values(&row.vals)
+                        .map(|k| k.to_string())
+                        .unwrap_or_default(),
+                });
+            }
         }
         drop_stored(sink, &mut inserts)?;
         for row in inserts {

@@ -31,7 +31,12 @@ impl Plan {
                     continue;
                 };
                 let sql = &table.sql().delete_by_key;
-                sink.conn()?.execute(sql, &key.to_values())?;
+                if sink.conn()?.execute(sql, &key.to_values())? == 0 {
+                    return Err(Error::StaleData {
+                        table: table.name,
+                        key: key.to_string(),
+                    });
+                }
             }
         }
         Ok(())
