@@ -649,3 +649,19 @@ fn association_objects_load_with_their_other_side() -> orm::Result<()> {
     assert!(db.sql().is_empty());
     Ok(())
 }
+
+#[test]
+fn a_write_borrowed_owner_is_left_unloaded_not_loaded_empty() -> orm::Result<()> {
+    let db = world(2, 1)?;
+    let session = db.session().autoflush(false);
+    let hero = session.get::<Hero>(1)?.expect("hero");
+    {
+        let mut guard = hero.write()?;
+        guard.age = Some(3);
+        session.exec(select::<Hero>().options(selectin(Hero::team)))?;
+    }
+    assert!(!hero.read()?.team.is_loaded(), "left to load when read");
+    let team = hero.read()?.team.get()?.expect("its team");
+    assert_eq!(team.read()?.name, "team 0");
+    Ok(())
+}

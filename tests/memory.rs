@@ -166,3 +166,52 @@ fn objects_loaded_eagerly_both_ways_are_freed_with_their_session() -> orm::Resul
     assert_eq!(dropped() - before, 8, "two teams and six heroes freed");
     Ok(())
 }
+
+#[test]
+fn dropping_a_session_leaves_objects_that_moved_to_another_session_alone() -> orm::Result<()> {
+    let engine = Engine::memory()?;
+    engine.create_all::<(Team, Hero)>()?;
+    let first = Session::new(&engine);
+    let team = Team {
+        name: "Z-Force".into(),
+        ..Default::default()
+    }
+    .track();
+    let hero = Hero {
+        name: "Deadpond".into(),
+        team: One::to(&team),
+        ..Default::default()
+    }
+    .track();
+    first.add(&hero)?;
+    first.flush()?;
+    first.rollback()?; // new again
+    let second = Session::new(&engine);
+    second.add(&hero)?;
+    let other = Hero {
+        name: "Rusty-Man".into(),
+        ..Default::default()
+    }
+    .track();
+    team.read()?.heroes.push(&other)?;
+    drop(first);
+    assert_eq!(
+        hero.status(),
+        orm::Status::Pending,
+        "still the second session's"
+    );
+    second.commit()?;
+    let names: Vec<(String, Option<i64>)> = second.values(
+        select::<Hero>()
+            .columns((Hero::name, Hero::team_id))
+            .order_by(Hero::id),
+    )?;
+    assert_eq!(
+        names,
+        [
+            ("Deadpond".to_owned(), Some(1)),
+            ("Rusty-Man".to_owned(), Some(1))
+        ]
+    );
+    Ok(())
+}

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::object::{addr, ObjRef};
 use crate::query::RelRef;
 use crate::schema::{Lazy, Resolved, TableMeta};
-use crate::session::{foreign_key_of, SessionCore, Shape};
+use crate::session::{target_key, SessionCore, Shape};
 use crate::sql;
 use crate::value::{Key, Value};
 
@@ -162,10 +162,14 @@ impl SessionCore {
         rel: usize,
         target: &'static TableMeta,
     ) -> Result<()> {
-        let keys: Vec<Option<Key>> = owners.iter().map(|o| foreign_key_of(o, rel)).collect();
+        // An owner whose foreign key cannot be read now (a write guard is out on it) is left
+        // unloaded, to load when it is read: its key may be about to change.
+        let keys: Vec<Option<Option<Key>>> =
+            owners.iter().map(|o| target_key(o, rel).ok()).collect();
         let missing: Vec<Key> = {
             let mut seen = FxHashSet::default();
             keys.iter()
+                .flatten()
                 .flatten()
                 .filter(|k| self.identity.get(target, k).is_none() && seen.insert(*k))
                 .cloned()
@@ -184,6 +188,7 @@ impl SessionCore {
             read.extend(self.fetch_shaped(&text, &params, &shape)?.objects);
         }
         for (owner, key) in owners.iter().zip(keys) {
+            let Some(key) = key else { continue };
             let found = key.and_then(|k| self.identity.get(target, &k));
             owner.relations()[rel]
                 .0

@@ -44,6 +44,11 @@ impl SessionCore {
             .chain(std::mem::take(&mut self.modified))
             .chain(std::mem::take(&mut self.deleted));
         for obj in objects {
+            // An object that left this session (rolled back, expunged) and joined another
+            // since is that session's business now.
+            if !std::sync::Weak::ptr_eq(&obj.state().session, &self.me) {
+                continue;
+            }
             detach(&obj);
             for rel in obj.relations() {
                 rel.0.release();

@@ -56,7 +56,7 @@ pub(crate) fn foreign_key_of(obj: &ObjRef, rel: usize) -> Option<Key> {
 
 /// The key many-to-one relationship `rel` of `obj` points at, reading only the foreign-key
 /// columns; `None` when one is NULL (or `rel` is not a many-to-one).
-fn target_key(obj: &ObjRef, rel: usize) -> Result<Option<Key>> {
+pub(crate) fn target_key(obj: &ObjRef, rel: usize) -> Result<Option<Key>> {
     key_through(obj.meta(), rel, |c| obj.column_value(c))
 }
 

@@ -32,7 +32,7 @@ mod rows;
 pub(crate) use fetch::Shape;
 pub(crate) use load::{
     cascade, check_cascade, ensure_fresh, foreign_key_of, load_many, load_one, lookup,
-    referenced_key, register_modified, reload, require_session, set_one_keys,
+    referenced_key, register_modified, reload, require_session, set_one_keys, target_key,
 };
 pub use raw::{Param, Params};
 pub use rows::Rows;
@@ -627,17 +627,22 @@ impl Session {
                 .session
                 .upgrade()
                 .is_some_and(|s| Arc::ptr_eq(&s, &self.shared));
-            if !mine && state.status != Status::Transient {
+            let status = state.effective_status();
+            if !mine && !matches!(status, Status::Transient | Status::Detached) {
                 return Err(Error::OtherSession {
                     table: obj.meta().rust_name,
                 });
             }
-            state.status
+            status
         };
         match status {
             Status::Transient => Err(Error::Detached {
                 table: obj.meta().rust_name,
                 reason: "it was never added to this session",
+            }),
+            Status::Detached => Err(Error::Detached {
+                table: obj.meta().rust_name,
+                reason: "it is not in this session; add it first",
             }),
             Status::Pending => {
                 // Never written: just forget it.
@@ -648,7 +653,7 @@ impl Session {
                 state.session = Weak::new();
                 Ok(())
             }
-            Status::Deleted | Status::Detached => Ok(()),
+            Status::Deleted => Ok(()),
             Status::Persistent => {
                 for (i, rel) in obj.meta().relations.iter().enumerate() {
                     if rel.kind != RelationKind::ManyToOne {
