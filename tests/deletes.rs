@@ -246,3 +246,84 @@ fn an_object_whose_delete_was_committed_cannot_be_added_or_deleted_again() -> or
     assert!(db.sql().is_empty(), "nothing was written");
     Ok(())
 }
+
+/// A tree whose children are owned by their parent (`delete_orphan`).
+mod tree {
+    use orm::prelude::*;
+
+    #[derive(Table, Debug, Default)]
+    pub struct Folder {
+        #[orm(primary_key)]
+        pub id: Option<i64>,
+        pub name: String,
+        #[orm(foreign_key = "folder.id")]
+        pub parent_id: Option<i64>,
+        #[orm(relationship(back_populates = "children"))]
+        pub parent: One<Folder>,
+        #[orm(relationship(back_populates = "parent", delete_orphan))]
+        pub children: Many<Folder>,
+    }
+
+    pub fn folder(name: &str, parent: Option<&Tracked<Folder>>) -> Tracked<Folder> {
+        Folder {
+            name: name.into(),
+            parent: parent.map_or_else(One::none, One::to),
+            ..Default::default()
+        }
+        .track()
+    }
+}
+
+/// root > a > a1 > a2, root > b; committed, then a fresh session.
+fn folders() -> orm::Result<Db> {
+    use tree::*;
+    let db = Db::new::<(Folder,)>();
+    let session = db.session();
+    let root = folder("root", None);
+    let a = folder("a", Some(&root));
+    let a1 = folder("a1", Some(&a));
+    folder("a2", Some(&a1));
+    folder("b", Some(&root));
+    session.add(&root)?;
+    session.commit()?;
+    db.forget();
+    Ok(db)
+}
+
+#[test]
+fn deleting_an_owner_deletes_its_whole_unloaded_subtree_leaves_first() -> orm::Result<()> {
+    use tree::Folder;
+    let db = folders()?;
+    let session = db.session();
+    let root = session.get::<Folder>(1)?.expect("root");
+    session.delete(&root)?;
+    session.commit()?;
+    let deletes: Vec<String> = db
+        .sql()
+        .into_iter()
+        .filter(|l| l.starts_with("DELETE"))
+        .collect();
+    // Ids by level: root 1; a 2, b 3; a1 4; a2 5. Children before their parents.
+    let expected =
+        [3, 5, 4, 2, 1].map(|id| format!("DELETE FROM folder WHERE folder.id = ? ({id},)"));
+    assert_eq!(deletes, expected);
+    assert!(db.table("SELECT id FROM folder").is_empty());
+    Ok(())
+}
+
+#[test]
+fn orphaning_an_owned_child_deletes_its_unloaded_subtree() -> orm::Result<()> {
+    use tree::Folder;
+    let db = folders()?;
+    let session = db.session();
+    let root = session.get::<Folder>(1)?.expect("root");
+    let a = session.get::<Folder>(2)?.expect("a");
+    root.read()?.children.remove(&a)?;
+    session.commit()?;
+    assert_eq!(
+        db.table("SELECT name FROM folder ORDER BY id"),
+        ["'root'", "'b'"],
+        "a, a1 and a2 are gone"
+    );
+    Ok(())
+}

@@ -196,6 +196,15 @@ impl<T: Table> Many<T> {
             state.record_remove(item);
         }
         self.cell.after_change(item, false)?;
+        // An orphan of a delete_orphan collection will be deleted with its own delete-orphan
+        // subtree: load what that needs now (the flush cannot load).
+        let orphaned = self.cell.binding.get().and_then(|b| {
+            let owner = b.owner()?;
+            owner.meta().relations[b.index].delete_orphan.then_some(())
+        });
+        if orphaned.is_some() && session::require_session(&item.erased()).is_ok() {
+            session::load_for_delete(&item.erased())?;
+        }
         Ok(true)
     }
 

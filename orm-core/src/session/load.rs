@@ -172,6 +172,31 @@ pub(crate) fn register_modified(obj: &ObjRef) {
     session.lock().modified.push(obj.clone());
 }
 
+/// Loads what a delete of `root` needs to write (every relationship but its many-to-ones:
+/// link rows to delete, children whose foreign key is unset), and the same for every
+/// `delete_orphan` child, recursively: deleting or orphaning an object deletes its whole
+/// delete-orphan subtree, loaded or not. Callers hold no lock.
+pub(crate) fn load_for_delete(root: &ObjRef) -> Result<()> {
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut todo = vec![root.clone()];
+    while let Some(obj) = todo.pop() {
+        if !seen.insert(crate::object::addr(&obj)) {
+            continue;
+        }
+        let meta = obj.meta();
+        for (i, rel) in meta.relations.iter().enumerate() {
+            if rel.kind == RelationKind::ManyToOne {
+                continue;
+            }
+            let members = obj.relations()[i].0.load_members()?;
+            if rel.delete_orphan {
+                todo.extend(members);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Fails with [`Error::OtherSession`] when the cascade of `owner` to `target` would have to
 /// move `target` out of another session; checked before a relationship changes anything.
 pub(crate) fn check_cascade(owner: &ObjRef, target: &ObjRef) -> Result<()> {

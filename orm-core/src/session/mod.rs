@@ -17,7 +17,6 @@ use crate::identity::IdentityMap;
 use crate::loader::{LoadNode, LoadOptions};
 use crate::object::{addr, typed, ObjRef, Status, Tracked};
 use crate::query::Select;
-use crate::schema::RelationKind;
 use crate::table::Table;
 use crate::value::Key;
 
@@ -31,8 +30,8 @@ mod rows;
 
 pub(crate) use fetch::Shape;
 pub(crate) use load::{
-    cascade, check_cascade, ensure_fresh, foreign_key_of, load_many, load_one, lookup,
-    referenced_key, register_modified, reload, require_session, set_one_keys, target_key,
+    cascade, check_cascade, ensure_fresh, foreign_key_of, load_for_delete, load_many, load_one,
+    lookup, referenced_key, register_modified, reload, require_session, set_one_keys, target_key,
 };
 pub use raw::{Param, Params};
 pub use rows::Rows;
@@ -655,11 +654,7 @@ impl Session {
             }
             Status::Deleted => Ok(()),
             Status::Persistent => {
-                for (i, rel) in obj.meta().relations.iter().enumerate() {
-                    if rel.kind != RelationKind::ManyToOne {
-                        obj.relations()[i].0.load_members()?;
-                    }
-                }
+                load_for_delete(&obj)?;
                 let mut core = self.shared.lock();
                 obj.state().status = Status::Deleted;
                 core.deleted.push(obj);
