@@ -327,3 +327,37 @@ fn orphaning_an_owned_child_deletes_its_unloaded_subtree() -> orm::Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn an_orphan_stays_an_orphan_when_its_old_owner_is_deleted_too() -> orm::Result<()> {
+    use tree::Folder;
+    let db = folders()?;
+    let session = db.session();
+    let root = session.get::<Folder>(1)?.expect("root");
+    let a = session.get::<Folder>(2)?.expect("a");
+    root.read()?.children.remove(&a)?;
+    session.delete(&root)?;
+    session.commit()?;
+    assert!(
+        db.table("SELECT name FROM folder").is_empty(),
+        "a went with its subtree"
+    );
+
+    // Given a new owner, it survives.
+    let db = folders()?;
+    let session = db.session();
+    let root = session.get::<Folder>(1)?.expect("root");
+    let a = session.get::<Folder>(2)?.expect("a");
+    let keeper = tree::folder("keeper", None);
+    session.add(&keeper)?;
+    root.read()?.children.remove(&a)?;
+    keeper.read()?.children.push(&a)?;
+    session.delete(&root)?;
+    session.commit()?;
+    assert_eq!(
+        db.table("SELECT name FROM folder ORDER BY id"),
+        ["'a'", "'a1'", "'a2'", "'keeper'"]
+    );
+    assert_eq!(a.read()?.parent.get()?, Some(keeper));
+    Ok(())
+}

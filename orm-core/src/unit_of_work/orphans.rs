@@ -45,10 +45,8 @@ impl Plan {
     /// (`delete_orphan`).
     pub(super) fn plan_orphans(&mut self) -> Result<()> {
         let mut work = Vec::new();
+        // A deleted owner's removed members are orphans too: an orphan stays an orphan.
         for e in &self.entries {
-            if self.removed_objects.contains(&addr(&e.obj)) {
-                continue;
-            }
             let meta = e.obj.meta();
             for (r, rel) in meta.relations.iter().enumerate() {
                 if rel.kind != RelationKind::OneToMany {
