@@ -602,3 +602,51 @@ fn changes_made_while_detached_are_written_when_added_back() -> orm::Result<()> 
     assert_eq!(db.table("SELECT age FROM hero"), ["30"]);
     Ok(())
 }
+
+#[test]
+fn a_deleted_row_taken_by_a_new_object_in_the_same_flush_is_one_update() -> orm::Result<()> {
+    use common::one_to_many::{Hero, Team};
+    let db = common::Db::new::<(Team, Hero)>();
+    let session = db.session();
+    session.add(
+        &Team {
+            id: Some(7),
+            name: "Old".into(),
+            headquarters: "here".into(),
+            ..Default::default()
+        }
+        .track(),
+    )?;
+    session.commit()?;
+    let old = session.get::<Team>(7)?.expect("team");
+    db.forget();
+
+    // Row switch: the DELETE and the INSERT of the same key become one UPDATE.
+    session.delete(&old)?;
+    let new = Team {
+        id: Some(7),
+        name: "New".into(),
+        headquarters: "there".into(),
+        ..Default::default()
+    }
+    .track();
+    session.add(&new)?;
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            // The delete loads the team's heroes (to unset their foreign key): none.
+            "SELECT hero.id, hero.name, hero.secret_name, hero.age, hero.team_id FROM hero WHERE ? = hero.team_id (7,)",
+            "UPDATE team SET name=?, headquarters=? WHERE team.id = ? ('New', 'there', 7)",
+        ]
+    );
+    assert_eq!(db.table("SELECT id, name FROM team"), ["7, 'New'"]);
+    assert_eq!(new.status(), Status::Persistent);
+    assert_eq!(old.status(), Status::Detached);
+    assert_eq!(
+        session.get::<Team>(7)?,
+        Some(new.clone()),
+        "the new object has the row"
+    );
+    Ok(())
+}

@@ -111,6 +111,11 @@ struct Plan {
     expunged: Vec<usize>,
     /// Rows whose primary key an UPDATE changed, with their new key.
     rekeyed: Vec<(usize, Key)>,
+    /// Row switches: a new object (insert entry) taking the row of an object deleted in the
+    /// same flush (delete entry), written as one UPDATE instead of a DELETE and an INSERT.
+    switches: FxHashMap<usize, usize>,
+    /// The delete entries of those switches (no DELETE runs for them).
+    switched: FxHashSet<usize>,
 }
 
 pub(crate) fn flush(core: &mut SessionCore) -> Result<()> {
@@ -225,6 +230,7 @@ impl Plan {
         plan.plan_pending_orphans();
         plan.plan_orphans()?;
         plan.plan_deleted_parents()?;
+        plan.plan_row_switches();
         for &i in plan.inserts.iter().chain(&plan.updates) {
             plan.entries[i].obj.check_writable()?;
         }
@@ -292,7 +298,8 @@ impl Plan {
                 state.registered = false;
                 state.key.clone()
             };
-            if let Some(k) = key {
+            // A switched row now belongs to the new object, already in the map.
+            if let Some(k) = key.filter(|_| !self.switched.contains(&i)) {
                 core.identity.remove(obj.meta(), &k);
             }
             core.deleted_in_tx.push(obj.clone());

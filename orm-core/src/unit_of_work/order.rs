@@ -136,6 +136,44 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// SQLAlchemy's row switch: a new object whose primary key (given, not assigned by the
+    /// database) is the key of an object deleted in the same flush takes over that row. Its
+    /// INSERT becomes an UPDATE of the columns that differ, and the DELETE does not run, so
+    /// the flush never trips over the table's unique key.
+    pub(super) fn plan_row_switches(&mut self) {
+        let mut deleted: FxHashMap<(usize, Key), usize> = FxHashMap::default();
+        for &d in &self.deletes {
+            let obj = &self.entries[d].obj;
+            if let Some(key) = obj.state().key.clone() {
+                deleted.insert((obj.meta().id(), key), d);
+            }
+        }
+        if deleted.is_empty() {
+            return;
+        }
+        for &i in &self.inserts {
+            let obj = &self.entries[i].obj;
+            let meta = obj.meta();
+            let Ok(values) = obj.column_values() else {
+                continue;
+            };
+            let pk: Vec<crate::value::Value> = meta
+                .primary_key
+                .iter()
+                .map(|&c| values[c].clone())
+                .collect();
+            let Some(key) = Key::from_values(&pk) else {
+                continue;
+            };
+            if let Some(d) = deleted.remove(&(meta.id(), key)) {
+                self.switches.insert(i, d);
+                self.switched.insert(d);
+            }
+        }
+    }
+}
+
 /// A topological order of rows `0..n` where `edges[p]` must come after `p`, level by level as
 /// SQLAlchemy sorts rows: every row whose predecessors are placed, in row order, then the
 /// rows that became ready, and so on (a node's children all come before its grandchildren).

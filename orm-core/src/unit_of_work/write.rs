@@ -26,6 +26,9 @@ impl Plan {
         self.write_links(sink)?;
         for table in order.iter().rev() {
             for i in self.deletes_in_order(table) {
+                if self.switched.contains(&i) {
+                    continue;
+                }
                 let obj = &self.entries[i].obj;
                 let Some(key) = obj.state().key.clone() else {
                     continue;
@@ -56,7 +59,10 @@ impl Plan {
                 }
             }
             check_storable(obj.meta(), &values, 0..values.len())?;
-            let key = self.insert_row(sink, &obj, &values)?;
+            let key = match self.switches.get(&i) {
+                Some(&d) => self.switch_row(sink, d, &values)?,
+                None => self.insert_row(sink, &obj, &values)?,
+            };
             self.keys.insert(a, key);
         } else {
             let changed = self.changed_columns(&obj, &mut values);
@@ -101,6 +107,31 @@ impl Plan {
             "this primary-key column is NULL; set it, or link the related object it comes from",
         )?;
         sink.conn()?.execute(&meta.sql().insert_all, values)?;
+        Ok(key)
+    }
+
+    /// A row switch: UPDATEs the row of deleted entry `d` to `values`, every column but the
+    /// key (what the deleted object holds may be out of date); returns the row's key.
+    fn switch_row(&mut self, sink: &mut Sink<'_>, d: usize, values: &[Value]) -> Result<Key> {
+        let meta = self.entries[d].obj.meta();
+        let key = primary_key_of(meta, values, "a primary-key column is NULL")?;
+        let columns: Vec<usize> = (0..values.len())
+            .filter(|c| !meta.primary_key.contains(c))
+            .collect();
+        if !columns.is_empty() {
+            let mut params: Vec<Value> = columns.iter().map(|&c| values[c].clone()).collect();
+            params.extend(key.to_values());
+            if sink
+                .conn()?
+                .execute(&sql::update(meta, &columns), &params)?
+                == 0
+            {
+                return Err(Error::ObjectDeleted {
+                    table: meta.name,
+                    key: key.to_string(),
+                });
+            }
+        }
         Ok(key)
     }
 
