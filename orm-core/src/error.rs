@@ -174,7 +174,7 @@ pub enum Error {
     },
     /// A query names a table it does not reach (a condition, sort key or join on a table
     /// that is neither the selected one nor joined to it). Found before any SQL runs.
-    #[error("the query names table `{table}`, which it does not reach (it reaches: {reached}); join it first with .join(...)")]
+    #[error("the query names table `{table}`, which it does not reach (it reaches: {reached}); join it first with .join(...), or, in a bulk update or delete, test it with .any(...) / .has(...)")]
     TableNotInQuery {
         /// The table named.
         table: &'static str,
