@@ -156,3 +156,47 @@ fn a_key_past_the_fields_range_is_refused_before_anything_is_kept() -> orm::Resu
     );
     Ok(())
 }
+
+#[test]
+fn an_id_the_flush_could_not_set_reaches_the_field_once_the_guard_is_gone() -> orm::Result<()> {
+    use std::sync::mpsc;
+    let db = Db::new::<(Team, Hero)>();
+    let session = db.session();
+    let deadpond = hero("Deadpond");
+    session.add(&deadpond)?;
+    // While the flush runs its INSERT, another thread takes a read guard on the hero and
+    // holds it until the flush is over: the flush cannot set the id on the field then.
+    let (taken_tx, taken_rx) = mpsc::channel::<()>();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let reader = {
+        let hero = deadpond.clone();
+        std::thread::spawn(move || {
+            go_rx.recv().expect("go");
+            let guard = hero.read().expect("read");
+            taken_tx.send(()).expect("taken");
+            release_rx.recv().expect("release");
+            drop(guard);
+        })
+    };
+    let armed = Arc::new(AtomicBool::new(true));
+    {
+        let armed = Arc::clone(&armed);
+        let go = std::sync::Mutex::new(go_tx);
+        let taken = std::sync::Mutex::new(taken_rx);
+        db.engine.on_statement(move |s| {
+            if s.sql.starts_with("INSERT") && armed.swap(false, Ordering::SeqCst) {
+                go.lock().expect("go").send(()).expect("send");
+                taken.lock().expect("taken").recv().expect("taken");
+            }
+        });
+    }
+    session.flush()?;
+    assert_eq!(deadpond.key(), Some(1.into()), "the session knows the key");
+    release_tx.send(()).expect("release");
+    reader.join().expect("reader thread");
+    assert_eq!(deadpond.read()?.id, Some(1), "and the field has it now");
+    session.commit()?;
+    assert_eq!(db.table("SELECT id, name FROM hero"), ["1, 'Deadpond'"]);
+    Ok(())
+}

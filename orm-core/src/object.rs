@@ -48,6 +48,9 @@ pub(crate) struct ObjState {
     /// A reload found the row gone (deleted by someone else): the object is detached, and
     /// reading it is `ObjectDeleted`.
     pub vanished: bool,
+    /// Column values a flush wrote that could not be set on the fields then (another thread
+    /// held a guard); set at the next access that can take the write lock.
+    pub unapplied: Option<Box<[(usize, Value)]>>,
     /// A relationship assignment that could not be applied when its guard dropped (boxed:
     /// rare, and an error is large beside the rest of the state).
     pub deferred_error: Option<Box<Error>>,
@@ -112,6 +115,21 @@ fn borrowed(table: &'static str, detail: &'static str) -> Error {
 }
 
 impl<T: Table> ObjCell<T> {
+    /// Sets the values a flush could not set (see `ObjState::unapplied`), if the write lock
+    /// is free now.
+    fn apply_unapplied(&self) {
+        let Some(values) = self.state().unapplied.take() else {
+            return;
+        };
+        let applied = match self.data.try_write() {
+            Ok(mut data) => values.iter().all(|(i, v)| data.set_column(*i, v).is_ok()),
+            Err(_) => false,
+        };
+        if !applied {
+            self.state().unapplied.get_or_insert(values);
+        }
+    }
+
     fn read_data(&self) -> Result<std::sync::RwLockReadGuard<'_, T>> {
         match self.data.try_read() {
             Ok(g) => Ok(g),
@@ -152,6 +170,7 @@ impl<T: Table> ErasedObj for ObjCell<T> {
 
     fn check_writable(&self) -> Result<()> {
         drop(self.write_data()?);
+        self.apply_unapplied();
         if self.data.is_poisoned() {
             return Err(Error::Poisoned {
                 table: T::TABLE_NAME,
@@ -315,6 +334,7 @@ impl<T: Table> Tracked<T> {
                 snapshot: None,
                 registered: false,
                 vanished: false,
+                unapplied: None,
                 deferred_error: None,
             }),
             relations: OnceLock::new(),
@@ -404,6 +424,7 @@ impl<T: Table> Tracked<T> {
     /// [`Error::Borrowed`] while a [`write`](Self::write) guard is out; a reload error.
     pub fn read(&self) -> Result<ReadGuard<'_, T>> {
         crate::session::ensure_fresh(&self.erased())?;
+        self.0.apply_unapplied();
         Ok(ReadGuard(self.0.read_data()?))
     }
 
@@ -476,6 +497,7 @@ impl<T: Table> Tracked<T> {
     pub fn write(&self) -> Result<WriteGuard<'_, T>> {
         let obj = self.erased();
         crate::session::ensure_fresh(&obj)?;
+        self.0.apply_unapplied();
         let guard = self.0.write_data()?;
         let register = {
             let mut state = self.0.state();

@@ -301,6 +301,7 @@ impl SessionCore {
             let mut state = obj.state();
             state.expired = false;
             state.snapshot = None;
+            state.unapplied = None;
         }
         // Relationships are not expired here: an expired object's were expired with it, and
         // what they recorded since (a change made on the other side while this one was

@@ -250,8 +250,10 @@ impl Plan {
         for e in &self.entries {
             let a = addr(&e.obj);
             if let Some(values) = self.overlay.get(&a) {
-                if !self.removed_objects.contains(&a) {
-                    let _ = e.obj.set_columns(values);
+                if !self.removed_objects.contains(&a) && e.obj.set_columns(values).is_err() {
+                    // Another thread took a guard on it since the flush checked: the values
+                    // (a new id, foreign keys) reach the fields as soon as no guard is out.
+                    e.obj.state().unapplied = Some(values.clone().into_boxed_slice());
                 }
             }
         }
