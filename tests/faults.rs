@@ -200,3 +200,49 @@ fn an_id_the_flush_could_not_set_reaches_the_field_once_the_guard_is_gone() -> o
     assert_eq!(db.table("SELECT id, name FROM hero"), ["1, 'Deadpond'"]);
     Ok(())
 }
+
+#[test]
+fn a_write_made_on_another_thread_while_a_flush_runs_is_written_by_the_next() -> orm::Result<()> {
+    use std::sync::mpsc;
+    let db = Db::new::<(Team, Hero)>();
+    let session = db.session();
+    session.add(&hero("Deadpond"))?;
+    session.commit()?;
+    let deadpond = session.get::<Hero>(1)?.expect("row");
+    deadpond.write()?.age = Some(30);
+    // While the flush runs its UPDATE, another thread changes the hero again.
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let writer = {
+        let hero = deadpond.clone();
+        std::thread::spawn(move || {
+            go_rx.recv().expect("go");
+            hero.write().expect("write").name = "Wade".into();
+            done_tx.send(()).expect("done");
+        })
+    };
+    let armed = Arc::new(AtomicBool::new(true));
+    {
+        let armed = Arc::clone(&armed);
+        let go = std::sync::Mutex::new(go_tx);
+        let done = std::sync::Mutex::new(done_rx);
+        db.engine.on_statement(move |s| {
+            if s.sql.starts_with("UPDATE") && armed.swap(false, Ordering::SeqCst) {
+                go.lock().expect("go").send(()).expect("send");
+                done.lock().expect("done").recv().expect("done");
+            }
+        });
+    }
+    session.commit()?;
+    writer.join().expect("writer thread");
+    assert_eq!(db.table("SELECT name, age FROM hero"), ["'Deadpond', 30"]);
+    // The change made meanwhile was not lost: the next commit writes it.
+    db.forget();
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        ["UPDATE hero SET name=? WHERE hero.id = ? ('Wade', 1)"]
+    );
+    assert_eq!(db.table("SELECT name, age FROM hero"), ["'Wade', 30"]);
+    Ok(())
+}

@@ -48,6 +48,9 @@ pub(crate) struct ObjState {
     /// A reload found the row gone (deleted by someone else): the object is detached, and
     /// reading it is `ObjectDeleted`.
     pub vanished: bool,
+    /// How many write guards were taken: a flush that read the values before the last one
+    /// knows the object changed while it ran.
+    pub writes: u64,
     /// Column values a flush wrote that could not be set on the fields then (another thread
     /// held a guard); set at the next access that can take the write lock.
     pub unapplied: Option<Box<[(usize, Value)]>>,
@@ -335,6 +338,7 @@ impl<T: Table> Tracked<T> {
                 registered: false,
                 vanished: false,
                 unapplied: None,
+                writes: 0,
                 deferred_error: None,
             }),
             relations: OnceLock::new(),
@@ -506,6 +510,7 @@ impl<T: Table> Tracked<T> {
             if state.key.is_some() && state.snapshot.is_none() {
                 state.snapshot = Some(guard.column_values().into_boxed_slice());
             }
+            state.writes += 1;
             !state.registered && matches!(state.status, Status::Persistent | Status::Pending)
         };
         if register {

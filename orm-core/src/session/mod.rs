@@ -749,6 +749,11 @@ impl Session {
         }
         if core.expire_on_commit {
             for obj in core.identity.objects() {
+                // Changed (on another thread) after the flush read it: keep the change for
+                // the next flush rather than expire it away.
+                if obj.state().registered {
+                    continue;
+                }
                 expire(&obj);
             }
         }

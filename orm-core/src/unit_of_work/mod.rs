@@ -88,6 +88,9 @@ impl Sink<'_> {
 struct Entry {
     obj: ObjRef,
     history: Vec<History>,
+    /// For a row the flush wrote: the object's write count when its values were read, and
+    /// those values (before the flush's own computed values).
+    seen: Option<(u64, Vec<Value>)>,
 }
 
 #[derive(Default)]
@@ -186,6 +189,7 @@ impl Plan {
         self.entries.push(Entry {
             obj: obj.clone(),
             history,
+            seen: None,
         });
         self.index.insert(a, self.entries.len() - 1);
         self.entries.len() - 1
@@ -246,7 +250,33 @@ impl Plan {
 
     /// After a successful flush: computed values go into the objects, new objects get their
     /// keys and join the identity map, deleted ones leave it, histories are cleared.
+    /// After the row of entry `i` was written: its snapshot and registration start over,
+    /// unless a write guard was taken on it while the flush ran (another thread). Then what
+    /// the flush wrote becomes its snapshot, so that change is found by the next flush.
+    fn settle_written(&self, i: usize, rewritten: &mut Vec<ObjRef>) {
+        let e = &self.entries[i];
+        let mut state = e.obj.state();
+        match &e.seen {
+            Some((writes, values)) if *writes != state.writes => {
+                let mut written = values.clone();
+                if let Some(overlay) = self.overlay.get(&addr(&e.obj)) {
+                    for (c, v) in overlay {
+                        written[*c] = v.clone();
+                    }
+                }
+                state.snapshot = Some(written.into_boxed_slice());
+                state.registered = true;
+                rewritten.push(e.obj.clone());
+            }
+            _ => {
+                state.snapshot = None;
+                state.registered = false;
+            }
+        }
+    }
+
     pub(super) fn apply(self, core: &mut SessionCore) {
+        let mut rewritten: Vec<ObjRef> = Vec::new();
         for e in &self.entries {
             let a = addr(&e.obj);
             if let Some(values) = self.overlay.get(&a) {
@@ -264,9 +294,8 @@ impl Plan {
                     let mut state = obj.state();
                     state.status = Status::Persistent;
                     state.key = Some(key.clone());
-                    state.snapshot = None;
-                    state.registered = false;
                 }
+                self.settle_written(i, &mut rewritten);
                 core.identity.insert(obj.meta(), key.clone(), obj);
                 let assigned = obj
                     .meta()
@@ -279,10 +308,7 @@ impl Plan {
             }
         }
         for &i in &self.updates {
-            let obj = &self.entries[i].obj;
-            let mut state = obj.state();
-            state.snapshot = None;
-            state.registered = false;
+            self.settle_written(i, &mut rewritten);
         }
         for (i, new_key) in &self.rekeyed {
             let obj = &self.entries[*i].obj;
@@ -325,5 +351,6 @@ impl Plan {
         core.new.clear();
         core.modified.clear();
         core.deleted.clear();
+        core.modified.extend(rewritten);
     }
 }

@@ -51,6 +51,7 @@ impl Plan {
         let obj = self.entries[i].obj.clone();
         self.sync_many_to_one(i)?;
         let a = addr(&obj);
+        let writes = obj.state().writes;
         let mut values = obj.column_values()?;
         if insert {
             if let Some(overlay) = self.overlay.get(&a) {
@@ -69,6 +70,7 @@ impl Plan {
             check_storable(obj.meta(), &values, changed.iter().copied())?;
             self.update_row(sink, i, &values, &changed)?;
         }
+        self.entries[i].seen = Some((writes, values));
         self.written.insert(a);
         self.sync_one_to_many(i)
     }
