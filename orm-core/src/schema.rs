@@ -207,7 +207,12 @@ impl TableMeta {
         let all = self
             .resolved
             .get_or_init(|| self.relations.iter().map(|r| resolve(self, r)).collect());
-        all[rel].as_ref().map_err(|message| Error::Relationship {
+        let Some(resolved) = all.get(rel) else {
+            return Err(Error::Query {
+                message: format!("{} has no relationship number {rel}", self.rust_name),
+            });
+        };
+        resolved.as_ref().map_err(|message| Error::Relationship {
             table: self.rust_name,
             field: self.relations[rel].field,
             message: message.clone(),
