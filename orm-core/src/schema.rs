@@ -80,6 +80,9 @@ pub struct RelationDef {
     /// The order of a collection's members (`relationship(order_by = Hero::name)`), in lazy
     /// and eager loads alike.
     pub order_by: Option<fn() -> Vec<SortTerm>>,
+    /// `post_update`: the foreign key of this many-to-one is written by an UPDATE after both
+    /// rows exist (and set to NULL before a delete), so two tables can refer to each other.
+    pub post_update: bool,
 }
 
 /// How a relationship loads by default: `#[orm(relationship(lazy = "selectin"))]`,
@@ -219,6 +222,28 @@ impl TableMeta {
         })
     }
 
+    /// The tables this one must be written after in a flush: those its foreign keys
+    /// reference, except through a `post_update` relationship (written afterwards).
+    pub(crate) fn flush_references(&'static self) -> Vec<&'static str> {
+        let late: Vec<usize> = self
+            .relations
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.post_update)
+            .filter_map(|(i, _)| match self.resolved(i) {
+                Ok(Resolved::ManyToOne { local, .. }) => Some(local.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !late.contains(i))
+            .filter_map(|(_, c)| c.foreign_key.map(|fk| fk.table))
+            .collect()
+    }
+
     /// The index, on the target table, of the field relationship `rel` mirrors
     /// (`back_populates`), worked out once.
     pub(crate) fn back_index(&self, rel: usize) -> Option<usize> {
@@ -341,11 +366,23 @@ tables_tuple!(A, B, C, D, E, F, G, H, I, J, K, L);
 /// Orders tables so that every table comes after the tables it references (references to
 /// itself and to tables outside the set are ignored; a cycle keeps the given order).
 pub(crate) fn dependency_order(tables: &[&'static TableMeta]) -> Vec<&'static TableMeta> {
+    order_by_references(tables, |t| t.references().collect())
+}
+
+/// [`dependency_order`] for a flush: a `post_update` foreign key does not order tables.
+pub(crate) fn flush_order(tables: &[&'static TableMeta]) -> Vec<&'static TableMeta> {
+    order_by_references(tables, TableMeta::flush_references)
+}
+
+fn order_by_references(
+    tables: &[&'static TableMeta],
+    references: impl Fn(&'static TableMeta) -> Vec<&'static str>,
+) -> Vec<&'static TableMeta> {
     let mut placed: Vec<&'static TableMeta> = Vec::with_capacity(tables.len());
     let mut left: Vec<&'static TableMeta> = tables.to_vec();
     while !left.is_empty() {
         let ready = left.iter().position(|t| {
-            t.references().all(|r| {
+            references(t).into_iter().all(|r| {
                 r == t.name
                     || placed.iter().any(|p| p.name == r)
                     || !left.iter().any(|l| l.name == r)

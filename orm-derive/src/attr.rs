@@ -21,6 +21,7 @@ pub const LINK_MODEL: &str = "link_model";
 pub const DELETE_ORPHAN: &str = "delete_orphan";
 pub const LAZY: &str = "lazy";
 pub const ORDER_BY: &str = "order_by";
+pub const POST_UPDATE: &str = "post_update";
 
 /// The loader strategies `lazy = "..."` accepts, with the `orm::Lazy` variant of each.
 pub const LAZY_STRATEGIES: &[(&str, &str)] = &[
@@ -74,6 +75,8 @@ pub struct RelationField<'a> {
     pub lazy: Option<&'static str>,
     /// `order_by = <sort key of the target>`.
     pub order_by: Option<Expr>,
+    /// `post_update`: the foreign key is written by an UPDATE after both rows exist.
+    pub post_update: Option<Span>,
     /// The `relationship(...)` attribute, for error spans.
     pub attr_span: Span,
 }
@@ -178,6 +181,7 @@ struct RelationAttr {
     orphan: Option<Span>,
     lazy: Option<&'static str>,
     order_by: Option<Expr>,
+    post_update: Option<Span>,
 }
 
 enum Parsed<'a> {
@@ -253,6 +257,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                 let mut orphan = None;
                 let mut lazy = None;
                 let mut order_by = None;
+                let mut post_update = None;
                 // Every option is optional: `relationship`, `relationship()` and
                 // `relationship(...)` are all accepted.
                 let options = if meta.input.peek(syn::token::Paren) {
@@ -278,9 +283,12 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                     } else if inner.path.is_ident(ORDER_BY) {
                         order_by = Some(inner.value()?.parse::<Expr>()?);
                         Ok(())
+                    } else if inner.path.is_ident(POST_UPDATE) {
+                        post_update = Some(inner.path.span());
+                        Ok(())
                     } else {
                         Err(inner.error(format!(
-                            "unknown relationship option; expected `{BACK_POPULATES} = \"field\"`, `{LINK_MODEL} = Type`, `{DELETE_ORPHAN}`, `{LAZY} = \"selectin\"` or `{ORDER_BY} = Target::column`"
+                            "unknown relationship option; expected `{BACK_POPULATES} = \"field\"`, `{LINK_MODEL} = Type`, `{DELETE_ORPHAN}`, `{LAZY} = \"selectin\"`, `{ORDER_BY} = Target::column` or `{POST_UPDATE}`"
                         )))
                     }
                 })
@@ -292,6 +300,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                     orphan,
                     lazy,
                     order_by,
+                    post_update,
                 });
                 Ok(())
             } else {
@@ -331,6 +340,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                 delete_orphan: attr.orphan,
                 lazy: attr.lazy,
                 order_by: attr.order_by,
+                post_update: attr.post_update,
                 attr_span: attr.span,
             }))
         }

@@ -217,6 +217,7 @@ fn relation_def(r: &RelationField<'_>) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let orphan = r.delete_orphan.is_some();
+    let post_update = r.post_update.is_some();
     let lazy = syn::Ident::new(r.lazy.unwrap_or("Select"), proc_macro2::Span::call_site());
     let order_by = match &r.order_by {
         Some(key) => quote_spanned! {key.span()=>
@@ -240,6 +241,7 @@ fn relation_def(r: &RelationField<'_>) -> TokenStream {
             delete_orphan: #orphan,
             lazy: ::orm::Lazy::#lazy,
             order_by: #order_by,
+            post_update: #post_update,
         }
     }
 }

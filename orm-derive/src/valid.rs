@@ -95,6 +95,12 @@ fn check_relationship_options(model: &Model<'_>, errors: &mut Errors) {
                 "`link_model` makes a many-to-many relationship, which needs a `Many<T>` field",
             ));
         }
+        if let (Some(span), Wrapper::Many) = (r.post_update, r.wrapper) {
+            errors.push(syn::Error::new(
+                span,
+                "`post_update` goes on the `One<T>` whose foreign key closes a cycle between two tables: that key is written by an UPDATE after both rows exist",
+            ));
+        }
         if let Some(span) = r.delete_orphan {
             if r.wrapper == Wrapper::One || r.link_model.is_some() {
                 errors.push(syn::Error::new(

@@ -291,6 +291,7 @@ mod tests {
             delete_orphan: false,
             lazy: Lazy::Select,
             order_by: None,
+            post_update: false,
         }],
         Factory::NONE,
     );
@@ -309,6 +310,7 @@ mod tests {
             delete_orphan: false,
             lazy: Lazy::Select,
             order_by: None,
+            post_update: false,
         }],
         Factory::NONE,
     );

@@ -25,6 +25,7 @@ use crate::value::{Key, Value};
 mod links;
 mod order;
 mod orphans;
+mod post_update;
 mod write;
 
 /// Runs statements, opening the transaction only when the first one comes, so a flush with
@@ -119,6 +120,8 @@ struct Plan {
     switches: FxHashMap<usize, usize>,
     /// The delete entries of those switches (no DELETE runs for them).
     switched: FxHashSet<usize>,
+    /// Post-update foreign keys to write once every row exists: (entry, relationship).
+    post_updates: Vec<(usize, usize)>,
 }
 
 pub(crate) fn flush(core: &mut SessionCore) -> Result<()> {

@@ -4,7 +4,7 @@
 use super::{values_with, Plan, Sink};
 use crate::error::{Error, Result};
 use crate::object::{addr, ObjRef, Status};
-use crate::schema::{dependency_order, RelationKind, Resolved, TableMeta};
+use crate::schema::{flush_order, RelationKind, Resolved, TableMeta};
 use crate::sql;
 use crate::value::{Key, Value};
 
@@ -17,13 +17,15 @@ impl Plan {
                 tables.push(m);
             }
         }
-        let order = dependency_order(&tables);
+        let order = flush_order(&tables);
         for table in &order {
             for (i, insert) in self.rows_in_order(table) {
                 self.save(sink, i, insert)?;
             }
         }
+        self.write_post_updates(sink)?;
         self.write_links(sink)?;
+        self.unset_post_updates(sink)?;
         for table in order.iter().rev() {
             for i in self.deletes_in_order(table) {
                 if self.switched.contains(&i) {
@@ -49,7 +51,7 @@ impl Plan {
     /// keys from its many-to-one relationships, then points its new one-to-many members here.
     pub(super) fn save(&mut self, sink: &mut Sink<'_>, i: usize, insert: bool) -> Result<()> {
         let obj = self.entries[i].obj.clone();
-        self.sync_many_to_one(i)?;
+        self.sync_many_to_one(i, insert)?;
         let a = addr(&obj);
         let writes = obj.state().writes;
         let mut values = obj.column_values()?;
@@ -200,7 +202,9 @@ impl Plan {
     }
 
     /// A many-to-one that changed gives the object its target's key (or NULL).
-    pub(super) fn sync_many_to_one(&mut self, i: usize) -> Result<()> {
+    /// A `post_update` relationship is left to an UPDATE after every row exists (an INSERT
+    /// writes NULL there).
+    pub(super) fn sync_many_to_one(&mut self, i: usize, insert: bool) -> Result<()> {
         let obj = self.entries[i].obj.clone();
         let meta = obj.meta();
         for (r, rel) in meta.relations.iter().enumerate() {
@@ -213,6 +217,15 @@ impl Plan {
             let Resolved::ManyToOne { local, remote } = meta.resolved(r)? else {
                 continue;
             };
+            if rel.post_update {
+                self.post_updates.push((i, r));
+                if insert {
+                    for &c in local {
+                        self.set(&obj, c, Value::Null);
+                    }
+                }
+                continue;
+            }
             match target {
                 None => {
                     if let Some(&c) = local
