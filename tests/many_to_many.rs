@@ -836,7 +836,7 @@ fn a_delete_that_matches_no_row_is_stale_data_and_keeps_nothing() -> orm::Result
     session.delete(&second)?;
     let err = session.commit().expect_err("stale");
     assert!(
-        matches!(err, orm::Error::StaleData { table: "hero", ref key } if key == "1"),
+        matches!(err, orm::Error::StaleData { table: "hero", ref key, .. } if key == "1"),
         "{err:?}"
     );
     Ok(())

@@ -155,10 +155,13 @@ pub enum Error {
         /// Its primary key, printed.
         key: String,
     },
-    /// A DELETE the flush ran matched no row: another session changed the data since it was
-    /// loaded. Nothing of the flush is kept.
-    #[error("DELETE FROM {table} expected to delete the row ({key}) and matched none: it was changed or deleted by someone else since it was loaded; roll back and load it again")]
+    /// An UPDATE or DELETE the flush ran matched no row: another session changed or deleted
+    /// it since it was loaded (for a `version` column: changed it). Nothing of the flush is
+    /// kept.
+    #[error("{action} of the row {table}({key}) matched no row: it was changed or deleted by someone else since it was loaded; roll back and load it again")]
     StaleData {
+        /// `UPDATE` or `DELETE`.
+        action: &'static str,
         /// The table.
         table: &'static str,
         /// The row's key (or the link row's columns), printed.

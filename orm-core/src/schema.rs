@@ -36,6 +36,8 @@ pub struct ColumnDef {
     pub index: bool,
     /// Values must be unique.
     pub unique: bool,
+    /// Counts the row's UPDATEs; checked in their WHERE clause (optimistic concurrency).
+    pub version: bool,
     /// The column it references, if any.
     pub foreign_key: Option<ForeignKeyDef>,
 }
@@ -191,6 +193,11 @@ impl TableMeta {
             [i] if self.columns[*i].sql_type == "INTEGER" && self.columns[*i].optional => Some(*i),
             _ => None,
         }
+    }
+
+    /// The `#[orm(version)]` column, if the table has one.
+    pub(crate) fn version_column(&self) -> Option<usize> {
+        self.columns.iter().position(|c| c.version)
     }
 
     /// The index of the column named `name`.

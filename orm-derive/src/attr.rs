@@ -11,6 +11,7 @@ pub const TABLE: &str = "table";
 pub const PRIMARY_KEY: &str = "primary_key";
 pub const INDEX: &str = "index";
 pub const UNIQUE: &str = "unique";
+pub const VERSION: &str = "version";
 pub const FOREIGN_KEY: &str = "foreign_key";
 pub const COLUMN: &str = "column";
 pub const DEFAULT: &str = "default";
@@ -52,6 +53,8 @@ pub struct ColumnField<'a> {
     pub primary_key: bool,
     pub index: bool,
     pub unique: bool,
+    /// `version`: an integer column counting the row's UPDATEs (optimistic concurrency).
+    pub version: bool,
     pub foreign_key: Option<(String, String)>,
     pub default: Option<Expr>,
 }
@@ -201,6 +204,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
         primary_key: false,
         index: false,
         unique: false,
+        version: false,
         foreign_key: None,
         default: None,
     };
@@ -229,6 +233,9 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
             } else if path.is_ident(UNIQUE) {
                 column_attr = Some(path.span());
                 flag(&mut column.unique)
+            } else if path.is_ident(VERSION) {
+                column_attr = Some(path.span());
+                flag(&mut column.version)
             } else if path.is_ident(FOREIGN_KEY) {
                 column_attr = Some(path.span());
                 let lit: LitStr = meta.value()?.parse()?;
@@ -305,7 +312,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                 Ok(())
             } else {
                 Err(meta.error(format!(
-                    "unknown attribute; expected one of `{PRIMARY_KEY}`, `{INDEX}`, `{UNIQUE}`, `{FOREIGN_KEY} = \"table.column\"`, `{COLUMN} = \"name\"`, `{DEFAULT} = expr`, `{SKIP}`, `{RELATIONSHIP}(...)`"
+                    "unknown attribute; expected one of `{PRIMARY_KEY}`, `{INDEX}`, `{UNIQUE}`, `{VERSION}`, `{FOREIGN_KEY} = \"table.column\"`, `{COLUMN} = \"name\"`, `{DEFAULT} = expr`, `{SKIP}`, `{RELATIONSHIP}(...)`"
                 )))
             }
         });

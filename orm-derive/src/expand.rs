@@ -16,7 +16,7 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
         let ty = &c.field.ty;
         let name = &c.column;
         let field = c.ident.to_string();
-        let (pk, index, unique) = (c.primary_key, c.index, c.unique);
+        let (pk, index, unique, version) = (c.primary_key, c.index, c.unique, c.version);
         let fk = match &c.foreign_key {
             Some((t, col)) => quote!(::core::option::Option::Some(::orm::ForeignKeyDef { table: #t, column: #col })),
             None => quote!(::core::option::Option::None),
@@ -26,7 +26,7 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
         quote! {
             ::orm::ColumnDef {
                 name: #name, field: #field, sql_type: #sql_type, optional: #optional,
-                primary_key: #pk, index: #index, unique: #unique, foreign_key: #fk,
+                primary_key: #pk, index: #index, unique: #unique, version: #version, foreign_key: #fk,
             }
         }
     });

@@ -9,6 +9,7 @@ use crate::attr::{Errors, Model, Wrapper};
 
 pub fn check(model: &Model<'_>) -> syn::Result<()> {
     let mut errors = Errors::default();
+    check_version_column(model, &mut errors);
     check_no_generics(model, &mut errors);
     check_has_primary_key(model, &mut errors);
     check_unique_columns(model, &mut errors);
@@ -108,6 +109,25 @@ fn check_relationship_options(model: &Model<'_>, errors: &mut Errors) {
                     "`delete_orphan` applies to a one-to-many `Many<T>` (without `link_model`): its removed members are deleted",
                 ));
             }
+        }
+    }
+}
+
+/// At most one `version` column, an integer that is not part of the primary key.
+fn check_version_column(model: &Model<'_>, errors: &mut Errors) {
+    let versions: Vec<_> = model.columns.iter().filter(|c| c.version).collect();
+    for extra in versions.iter().skip(1) {
+        errors.push(syn::Error::new(
+            extra.ident.span(),
+            "a table has one `version` column; this is a second one",
+        ));
+    }
+    for c in versions {
+        if c.primary_key {
+            errors.push(syn::Error::new(
+                c.ident.span(),
+                "the `version` column counts UPDATEs of the row; it cannot be part of the primary key",
+            ));
         }
     }
 }

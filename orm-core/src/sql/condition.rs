@@ -251,6 +251,7 @@ mod tests {
             primary_key: false,
             index: false,
             unique: false,
+            version: false,
             foreign_key: fk,
         }
     }

@@ -212,6 +212,7 @@ pub(crate) struct TableSql {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Shape {
     Update,
+    UpdateVersioned,
     InsertColumns,
     DeleteWhere,
 }
@@ -364,6 +365,36 @@ pub(crate) fn update(meta: &'static TableMeta, changed: &[usize]) -> Arc<str> {
         out.push_str(&sql.where_key);
         out
     })
+}
+
+/// `UPDATE hero SET age=?, version=? WHERE hero.id = ? AND hero.version = ?`: the changed
+/// columns and the `version` column `v`, for a row whose version must still be the one read.
+pub(crate) fn update_versioned(meta: &'static TableMeta, changed: &[usize], v: usize) -> Arc<str> {
+    let sql = meta.sql();
+    sql.cached(Shape::UpdateVersioned, changed, || {
+        let mut out = format!("UPDATE {} SET ", sql.table);
+        for &i in changed {
+            let _ = write!(out, "{}=?, ", quote_ident(meta.columns[i].name));
+        }
+        let version = quote_ident(meta.columns[v].name);
+        let _ = write!(
+            out,
+            "{version}=?{} AND {}.{version} = ?",
+            sql.where_key, sql.table
+        );
+        out
+    })
+}
+
+/// `DELETE FROM hero WHERE hero.id = ? AND hero.version = ?`.
+pub(crate) fn delete_versioned(meta: &'static TableMeta, v: usize) -> String {
+    let sql = meta.sql();
+    format!(
+        "{} AND {}.{} = ?",
+        sql.delete_by_key,
+        sql.table,
+        quote_ident(meta.columns[v].name)
+    )
 }
 
 /// `DELETE FROM <table> WHERE <table>.<c1> = ? AND ...` for the given columns (in increasing

@@ -36,6 +36,7 @@ impl Plan {
             let text = sql::delete_where(row.link, &row.cols);
             if sink.conn()?.execute(&text, &row.vals)? == 0 {
                 return Err(Error::StaleData {
+                    action: "DELETE",
                     table: row.link.name,
                     key: Key::from_values(&row.vals)
                         .map(|k| k.to_string())

@@ -35,9 +35,20 @@ impl Plan {
                 let Some(key) = obj.state().key.clone() else {
                     continue;
                 };
-                let sql = &table.sql().delete_by_key;
-                if sink.conn()?.execute(sql, &key.to_values())? == 0 {
+                let deleted = match table.version_column() {
+                    Some(v) => {
+                        let mut params = key.to_values();
+                        params.push(stored_value(obj, v, &obj.column_values()?));
+                        sink.conn()?
+                            .execute(&sql::delete_versioned(table, v), &params)?
+                    }
+                    None => sink
+                        .conn()?
+                        .execute(&table.sql().delete_by_key, &key.to_values())?,
+                };
+                if deleted == 0 {
                     return Err(Error::StaleData {
+                        action: "DELETE",
                         table: table.name,
                         key: key.to_string(),
                     });
@@ -59,6 +70,12 @@ impl Plan {
             if let Some(overlay) = self.overlay.get(&a) {
                 for (c, v) in overlay {
                     values[*c] = v.clone();
+                }
+            }
+            if let Some(v) = obj.meta().version_column() {
+                if matches!(values[v], Value::Null | Value::Integer(0)) {
+                    values[v] = Value::Integer(1);
+                    self.set(&obj, v, Value::Integer(1));
                 }
             }
             check_storable(obj.meta(), &values, 0..values.len())?;
@@ -189,6 +206,9 @@ impl Plan {
             let new_key = primary_key_of(meta, values, "a primary-key column was set to NULL")?;
             self.rekeyed.push((i, new_key));
         }
+        if let Some(v) = meta.version_column() {
+            return self.update_versioned(sink, i, values, changed, v, key);
+        }
         let mut params: Vec<Value> = changed.iter().map(|&c| values[c].clone()).collect();
         params.extend(key.to_values());
         let sql = sql::update(meta, changed);
@@ -198,6 +218,45 @@ impl Plan {
                 key: key.to_string(),
             });
         }
+        Ok(())
+    }
+
+    /// The UPDATE of a row with a `version` column `v`: the version goes up by one, and the
+    /// row must still have the version this session read, else someone else changed it
+    /// ([`Error::StaleData`]).
+    fn update_versioned(
+        &mut self,
+        sink: &mut Sink<'_>,
+        i: usize,
+        values: &[Value],
+        changed: &[usize],
+        v: usize,
+        key: Key,
+    ) -> Result<()> {
+        let obj = self.entries[i].obj.clone();
+        let meta = obj.meta();
+        let changed: Vec<usize> = changed.iter().copied().filter(|&c| c != v).collect();
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let read = stored_value(&obj, v, values);
+        let next = Value::Integer(match read {
+            Value::Integer(n) => n + 1,
+            _ => 1,
+        });
+        let mut params: Vec<Value> = changed.iter().map(|&c| values[c].clone()).collect();
+        params.push(next.clone());
+        params.extend(key.to_values());
+        params.push(read);
+        let sql = sql::update_versioned(meta, &changed, v);
+        if sink.conn()?.execute(&sql, &params)? == 0 {
+            return Err(Error::StaleData {
+                action: "UPDATE",
+                table: meta.name,
+                key: key.to_string(),
+            });
+        }
+        self.set(&obj, v, next);
         Ok(())
     }
 
@@ -338,6 +397,16 @@ impl Plan {
             }
         }
         Ok(())
+    }
+}
+
+/// Column `c` of `obj` as the database has it: from the snapshot taken at its first write,
+/// else (not written since it was read) its current value in `values`.
+fn stored_value(obj: &ObjRef, c: usize, values: &[Value]) -> Value {
+    let state = obj.state();
+    match &state.snapshot {
+        Some(snapshot) => snapshot[c].clone(),
+        None => values[c].clone(),
     }
 }
 
