@@ -361,3 +361,28 @@ fn an_orphan_stays_an_orphan_when_its_old_owner_is_deleted_too() -> orm::Result<
     assert_eq!(a.read()?.parent.get()?, Some(keeper));
     Ok(())
 }
+
+#[test]
+fn adding_a_deleted_object_undoes_the_delete_until_it_is_flushed() -> orm::Result<()> {
+    let db = Db::new::<(Team, Hero)>();
+    let session = db.session();
+    let deadpond = hero("Deadpond");
+    session.add(&deadpond)?;
+    session.commit()?;
+    let deadpond = session.get::<Hero>(1)?.expect("row");
+    // Marked, then added back before a flush: no longer deleted.
+    session.delete(&deadpond)?;
+    assert_eq!(deadpond.status(), orm::Status::Deleted);
+    session.add(&deadpond)?;
+    assert_eq!(deadpond.status(), orm::Status::Persistent);
+    session.commit()?;
+    assert_eq!(db.table("SELECT name FROM hero"), ["'Deadpond'"]);
+    // Deleted by a flush: its row is gone, adding it is an error.
+    let deadpond = session.get::<Hero>(1)?.expect("row");
+    session.delete(&deadpond)?;
+    session.flush()?;
+    assert!(matches!(session.add(&deadpond), Err(Error::Deleted { .. })));
+    session.commit()?;
+    assert!(db.table("SELECT name FROM hero").is_empty());
+    Ok(())
+}

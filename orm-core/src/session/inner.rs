@@ -165,6 +165,18 @@ impl SessionCore {
                             table: obj.meta().rust_name,
                         })
                     }
+                    // Adding an object marked for deletion: not flushed yet, the delete is
+                    // undone (SQLAlchemy's behaviour); flushed, its row is gone.
+                    Status::Deleted if addr(&obj) == root_addr => {
+                        let waiting = self.deleted.iter().position(|d| addr(d) == root_addr);
+                        match waiting {
+                            Some(at) => {
+                                self.deleted.remove(at);
+                                state.status = Status::Persistent;
+                            }
+                            None => return Err(super::deleted_error(&obj, &state)),
+                        }
+                    }
                     _ => {}
                 }
             }
