@@ -246,3 +246,36 @@ fn a_write_made_on_another_thread_while_a_flush_runs_is_written_by_the_next() ->
     assert_eq!(db.table("SELECT name, age FROM hero"), ["'Wade', 30"]);
     Ok(())
 }
+
+#[test]
+fn a_hook_that_uses_a_session_gets_an_error_not_a_deadlock() -> orm::Result<()> {
+    use std::sync::Mutex;
+    let db = Db::new::<(Team, Hero)>();
+    let session = Arc::new(db.session());
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    {
+        let (session, seen) = (Arc::clone(&session), Arc::clone(&seen));
+        db.engine.on_statement(move |s| {
+            if s.sql.starts_with("INSERT") {
+                let outcome = match session.get::<Hero>(1) {
+                    Ok(_) => "ok".to_owned(),
+                    Err(e) => e.to_string(),
+                };
+                seen.lock().expect("seen").push(outcome);
+            }
+        });
+    }
+    let deadpond = hero("Deadpond");
+    session.add(&deadpond)?;
+    session.commit()?;
+    let seen = seen.lock().expect("seen").clone();
+    assert_eq!(seen.len(), 1);
+    assert!(
+        seen[0].starts_with("a statement hook cannot use a session"),
+        "{seen:?}"
+    );
+    assert_eq!(db.table("SELECT name FROM hero"), ["'Deadpond'"]);
+    // Outside the hook, the session works as before.
+    assert_eq!(session.get::<Hero>(1)?, Some(deadpond));
+    Ok(())
+}

@@ -167,6 +167,10 @@ pub enum Error {
         /// The row's key (or the link row's columns), printed.
         key: String,
     },
+    /// A statement hook used a session (or read an expired object): hooks run while a
+    /// session is busy with the statement, so this would deadlock.
+    #[error("a statement hook cannot use a session or load an object: it runs while the session is busy with the statement; record what you need and act on it after the call returns")]
+    Reentrant,
     /// Another object of the session already stands for this row.
     #[error("another {table} object with key ({key}) is already in this session; use that one (session.get) instead of adding this one")]
     DuplicateIdentity {

@@ -500,6 +500,9 @@ impl<T: Table> Tracked<T> {
     /// [`Error::Borrowed`] while another guard is out; a reload error.
     pub fn write(&self) -> Result<WriteGuard<'_, T>> {
         let obj = self.erased();
+        if crate::engine::in_hook() && self.0.state().session.strong_count() > 0 {
+            return Err(Error::Reentrant);
+        }
         crate::session::ensure_fresh(&obj)?;
         self.0.apply_unapplied();
         let guard = self.0.write_data()?;

@@ -268,7 +268,8 @@ impl Engine {
     /// Calls `hook` with every statement run through this engine, before it runs.
     ///
     /// The hook runs while the session that issued the statement is busy: it must not use
-    /// that session or its objects (record what it sees, and look at it afterwards).
+    /// that session or its objects (record what it sees, and look at it afterwards). A
+    /// session used inside a hook refuses with [`Error::Reentrant`] instead of deadlocking.
     ///
     /// ```
     /// # use orm::prelude::*;
@@ -548,10 +549,30 @@ impl Engine {
             sql,
             params: params.unwrap_or(&[]),
         };
+        IN_HOOK.with(|h| h.set(h.get() + 1));
+        // Reset even if a hook panics.
+        struct Leave;
+        impl Drop for Leave {
+            fn drop(&mut self) {
+                IN_HOOK.with(|h| h.set(h.get().saturating_sub(1)));
+            }
+        }
+        let _leave = Leave;
         for hook in hooks {
             hook(&statement);
         }
     }
+}
+
+thread_local! {
+    /// How deep this thread is in statement hooks (a hook may run a statement of another
+    /// engine, whose hooks then run too).
+    static IN_HOOK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether this thread is running a statement hook (sessions refuse to be used then).
+pub(crate) fn in_hook() -> bool {
+    IN_HOOK.with(|h| h.get() > 0)
 }
 
 fn open_connection(location: &Location, config: &Config) -> Result<Connection> {

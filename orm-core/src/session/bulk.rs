@@ -195,6 +195,6 @@ impl Session {
     /// primary-key column, before any SQL runs; errors of the autoflush; statement errors
     /// (a constraint the change violates), after which nothing was changed.
     pub fn execute(&self, statement: impl Into<BulkStatement>) -> Result<usize> {
-        self.shared.lock().run_bulk(&statement.into())
+        self.shared.enter()?.run_bulk(&statement.into())
     }
 }

@@ -126,7 +126,7 @@ pub(crate) fn require_session(obj: &ObjRef) -> Result<()> {
 /// Reloads `obj`'s row now.
 pub(crate) fn reload(obj: &ObjRef) -> Result<()> {
     let shared = session_of(obj)?;
-    let mut core = shared.lock();
+    let mut core = shared.enter()?;
     core.refresh_obj(obj)
 }
 
@@ -149,7 +149,7 @@ pub(crate) fn ensure_fresh(obj: &ObjRef) -> Result<()> {
         }
     }
     let shared = session_of(obj)?;
-    let mut core = shared.lock();
+    let mut core = shared.enter()?;
     if obj.state().expired {
         core.refresh_obj(obj)?;
     }
@@ -158,6 +158,11 @@ pub(crate) fn ensure_fresh(obj: &ObjRef) -> Result<()> {
 
 /// Remembers that `obj` changed, so the next flush looks at it.
 pub(crate) fn register_modified(obj: &ObjRef) {
+    // Inside a statement hook the session is busy (its lock is held): a relationship change
+    // made there is refused by the cascade that follows it (Error::Reentrant).
+    if crate::engine::in_hook() {
+        return;
+    }
     let session = {
         let mut state = obj.state();
         if state.registered || state.status != Status::Persistent {
@@ -229,14 +234,14 @@ pub(crate) fn cascade(owner: &ObjRef, target: &ObjRef) -> Result<()> {
     if already_there {
         return Ok(());
     }
-    let mut core = session.lock();
+    let mut core = session.enter()?;
     core.cascade_add(target.clone())
 }
 
 /// The object with `key` in `owner`'s session, if it is loaded (never runs SQL).
 pub(crate) fn lookup(owner: &ObjRef, meta: &'static TableMeta, key: &Key) -> Option<ObjRef> {
     let session = owner.state().session.upgrade()?;
-    let mut core = session.lock();
+    let mut core = session.enter().ok()?;
     let found = core.identity.get(meta, key)?;
     // The owner is about to hold it.
     core.note_holder(owner);
@@ -254,7 +259,7 @@ pub(crate) fn load_one<T: Table>(
         rel,
     };
     let shared = session_of(owner)?;
-    let mut core = shared.lock();
+    let mut core = shared.enter()?;
     core.note_holder(owner);
     if let Some(obj) = core.identity.get(T::meta(), key) {
         return Ok(typed(obj));
@@ -304,7 +309,7 @@ pub(crate) fn load_many<T: Table>(owner: &ObjRef, rel: usize) -> Result<Vec<Trac
         Resolved::ManyToOne { .. } => return Ok(Vec::new()),
     };
     text.push_str(&sql::relation_order(meta, rel)?);
-    let mut core = shared.lock();
+    let mut core = shared.enter()?;
     core.note_holder(owner);
     let members = core.fetch::<T>(&text, &params)?;
     // The members' own relationships declared eager load with them.

@@ -44,6 +44,15 @@ impl SessionShared {
     pub(crate) fn lock(&self) -> MutexGuard<'_, SessionCore> {
         self.core.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// [`lock`](Self::lock) for the session's work, refused inside a statement hook: the hook
+    /// runs while a session holds its lock, and taking it again would deadlock.
+    pub(crate) fn enter(&self) -> Result<MutexGuard<'_, SessionCore>> {
+        if crate::engine::in_hook() {
+            return Err(Error::Reentrant);
+        }
+        Ok(self.lock())
+    }
 }
 
 pub(crate) struct SessionCore {
@@ -291,7 +300,7 @@ impl Session {
     /// # Errors
     /// [`Error::OtherSession`] when an object belongs to another session.
     pub fn add<T: Table>(&self, obj: &Tracked<T>) -> Result<()> {
-        self.shared.lock().cascade_add(obj.erased())
+        self.shared.enter()?.cascade_add(obj.erased())
     }
 
     /// Adds each object, in order. Example: [`add`](Self::add).
@@ -302,7 +311,7 @@ impl Session {
         &self,
         objs: impl IntoIterator<Item = &'a Tracked<T>>,
     ) -> Result<()> {
-        let mut core = self.shared.lock();
+        let mut core = self.shared.enter()?;
         for obj in objs {
             core.cascade_add(obj.erased())?;
         }
@@ -455,7 +464,7 @@ impl Session {
                 got: key.len(),
             });
         }
-        let mut core = self.shared.lock();
+        let mut core = self.shared.enter()?;
         let hit = core.identity.get(meta, &key);
         // A hit runs no SQL for the declared eager defaults (they ran when it was loaded);
         // options given here still apply.
@@ -645,7 +654,7 @@ impl Session {
             }),
             Status::Pending => {
                 // Never written: just forget it.
-                let mut core = self.shared.lock();
+                let mut core = self.shared.enter()?;
                 core.new.retain(|o| addr(o) != addr(&obj));
                 let mut state = obj.state();
                 state.status = Status::Transient;
@@ -655,7 +664,7 @@ impl Session {
             Status::Deleted => Ok(()),
             Status::Persistent => {
                 load_for_delete(&obj)?;
-                let mut core = self.shared.lock();
+                let mut core = self.shared.enter()?;
                 obj.state().status = Status::Deleted;
                 core.deleted.push(obj);
                 Ok(())
@@ -670,7 +679,7 @@ impl Session {
     /// # Errors
     /// The failing statement, or what makes a change impossible to write.
     pub fn flush(&self) -> Result<()> {
-        self.shared.lock().flush()
+        self.shared.enter()?.flush()
     }
 
     /// Flushes, commits, then expires loaded objects (unless turned off), so the next
@@ -733,7 +742,7 @@ impl Session {
     /// # Errors
     /// Errors of the flush or of the COMMIT.
     pub fn commit(&self) -> Result<()> {
-        let mut core = self.shared.lock();
+        let mut core = self.shared.enter()?;
         core.flush()?;
         if let Some(conn) = core.conn.as_mut() {
             let committed = conn.commit();
@@ -823,7 +832,7 @@ impl Session {
     /// # Errors
     /// Errors of the ROLLBACK.
     pub fn rollback(&self) -> Result<()> {
-        self.shared.lock().rollback(true)
+        self.shared.enter()?.rollback(true)
     }
 
     /// Reloads `obj` from its row now (one SELECT), discarding unflushed changes to it.
@@ -883,7 +892,7 @@ impl Session {
     /// [`Error::ObjectDeleted`] when the row is gone; statement errors.
     pub fn refresh<T: Table>(&self, obj: &Tracked<T>) -> Result<()> {
         let obj = obj.erased();
-        let mut core = self.shared.lock();
+        let mut core = self.shared.enter()?;
         core.check_mine(&obj)?;
         // Unflushed relationship changes are discarded too; the row load below then tells
         // the many-to-one relationships their keys.
@@ -1019,7 +1028,7 @@ impl Session {
     /// # Errors
     /// Errors of the ROLLBACK.
     pub fn close(&self) -> Result<()> {
-        let mut core = self.shared.lock();
+        let mut core = self.shared.enter()?;
         // Like dropping the session, closing leaves loaded columns readable (SQLAlchemy's
         // `close` expunges, it does not expire).
         let result = core.rollback(false);

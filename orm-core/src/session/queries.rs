@@ -157,7 +157,7 @@ impl Session {
     pub fn count<T: Table>(&self, query: Select<T>) -> Result<u64> {
         let mut params = Vec::new();
         let text = sql::count(&query.parts, &mut params)?;
-        let n = self.shared.lock().scalar(&text, &params)?;
+        let n = self.shared.enter()?.scalar(&text, &params)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -218,7 +218,7 @@ impl Session {
     pub fn exists<T: Table>(&self, query: Select<T>) -> Result<bool> {
         let mut params = Vec::new();
         let text = sql::exists_query(&query.parts, &mut params)?;
-        Ok(self.shared.lock().scalar(&text, &params)? != 0)
+        Ok(self.shared.enter()?.scalar(&text, &params)? != 0)
     }
 
     /// The first object `query` returns, fetching only that row (the query runs with
@@ -352,7 +352,7 @@ impl Session {
         let mut params = Vec::new();
         let text = sql::select(&query.parts, sql::Head::Items(&items), &mut params)?;
         let base = query.parts.base;
-        let mut core = self.shared.lock();
+        let mut core = self.shared.enter()?;
         core.autoflush()?;
         let mut out = Vec::new();
         let result = core.conn().and_then(|conn| {

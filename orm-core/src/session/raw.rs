@@ -285,6 +285,6 @@ impl Session {
     /// Statement errors (invalid SQL, a violated constraint, a statement returning rows,
     /// several statements in one string); errors of the autoflush.
     pub fn execute_sql(&self, sql: &str, params: impl Params) -> Result<usize> {
-        self.shared.lock().execute_raw(sql, &params.into_values())
+        self.shared.enter()?.execute_raw(sql, &params.into_values())
     }
 }
