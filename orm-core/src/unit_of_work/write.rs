@@ -374,10 +374,19 @@ impl Plan {
             let values = self.referenced_values(&obj, local, meta, r)?;
             for child in self.entries[i].history[r].added.clone() {
                 // A member that is not in the session (it came in through this side alone)
-                // is not written, so it gets nothing either (SQLAlchemy skips it too).
-                if self.removed_objects.contains(&addr(&child))
-                    || child.state().status == Status::Transient
-                {
+                // is not written, so it gets nothing either; SQLAlchemy skips it too, with a
+                // warning.
+                if self.removed_objects.contains(&addr(&child)) {
+                    continue;
+                }
+                if child.state().status == Status::Transient {
+                    log::warn!(
+                        target: "orm::session",
+                        "a {} in {}.{} is not in the session, so it is not written; add it with session.add()",
+                        child.meta().rust_name,
+                        meta.rust_name,
+                        rel.field
+                    );
                     continue;
                 }
                 for (&c, v) in remote_fk.iter().zip(&values) {
