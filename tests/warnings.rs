@@ -7,7 +7,6 @@ use std::sync::Mutex;
 
 use common::one_to_many::{hero, team, Hero, Team};
 use common::Db;
-use orm::prelude::*;
 
 struct Collect(Mutex<Vec<String>>);
 
