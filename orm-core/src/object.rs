@@ -96,6 +96,9 @@ pub(crate) trait ErasedObj: Send + Sync + 'static {
     fn check_writable(&self) -> Result<()>;
     /// A reload made the object whole again after a panic under a write guard.
     fn clear_poison(&self);
+    /// Sets the values a flush could not set (see `ObjState::unapplied`), if the write lock
+    /// is free now.
+    fn apply_unapplied(&self);
     fn set_columns(&self, values: &[(usize, Value)]) -> Result<()>;
     /// Fails with `InvalidValue` when `value` does not fit column `index`'s field.
     fn check_value(&self, index: usize, value: &Value) -> Result<()>;
@@ -118,21 +121,6 @@ fn borrowed(table: &'static str, detail: &'static str) -> Error {
 }
 
 impl<T: Table> ObjCell<T> {
-    /// Sets the values a flush could not set (see `ObjState::unapplied`), if the write lock
-    /// is free now.
-    fn apply_unapplied(&self) {
-        let Some(values) = self.state().unapplied.take() else {
-            return;
-        };
-        let applied = match self.data.try_write() {
-            Ok(mut data) => values.iter().all(|(i, v)| data.set_column(*i, v).is_ok()),
-            Err(_) => false,
-        };
-        if !applied {
-            self.state().unapplied.get_or_insert(values);
-        }
-    }
-
     fn read_data(&self) -> Result<std::sync::RwLockReadGuard<'_, T>> {
         match self.data.try_read() {
             Ok(g) => Ok(g),
@@ -185,6 +173,19 @@ impl<T: Table> ErasedObj for ObjCell<T> {
 
     fn clear_poison(&self) {
         self.data.clear_poison();
+    }
+
+    fn apply_unapplied(&self) {
+        let Some(values) = self.state().unapplied.take() else {
+            return;
+        };
+        let applied = match self.data.try_write() {
+            Ok(mut data) => values.iter().all(|(i, v)| data.set_column(*i, v).is_ok()),
+            Err(_) => false,
+        };
+        if !applied {
+            self.state().unapplied.get_or_insert(values);
+        }
     }
 
     fn set_columns(&self, values: &[(usize, Value)]) -> Result<()> {
@@ -428,7 +429,6 @@ impl<T: Table> Tracked<T> {
     /// [`Error::Borrowed`] while a [`write`](Self::write) guard is out; a reload error.
     pub fn read(&self) -> Result<ReadGuard<'_, T>> {
         crate::session::ensure_fresh(&self.erased())?;
-        self.0.apply_unapplied();
         Ok(ReadGuard(self.0.read_data()?))
     }
 
@@ -504,7 +504,6 @@ impl<T: Table> Tracked<T> {
             return Err(Error::Reentrant);
         }
         crate::session::ensure_fresh(&obj)?;
-        self.0.apply_unapplied();
         let guard = self.0.write_data()?;
         let register = {
             let mut state = self.0.state();

@@ -102,6 +102,15 @@ impl Conn {
         std::mem::take(&mut self.ended_by_sqlite)
     }
 
+    /// Passes a statement's result on; after a failure, first looks whether SQLite is still
+    /// in the transaction we think open.
+    fn checked<R>(&mut self, result: Result<R>) -> Result<R> {
+        if result.is_err() {
+            self.check_transaction();
+        }
+        result
+    }
+
     /// After a failed statement: whether SQLite is still in the transaction we think open.
     fn check_transaction(&mut self) {
         if self.in_transaction && self.raw().is_autocommit() {
@@ -119,10 +128,7 @@ impl Conn {
             .and_then(|mut s| s.execute([]))
             .map(drop)
             .map_err(|e| Error::statement(sql, e));
-        if result.is_err() {
-            self.check_transaction();
-        }
-        result
+        self.checked(result)
     }
 
     /// Internal savepoint around a flush; not echoed (an implementation detail, like
@@ -144,10 +150,7 @@ impl Conn {
             .prepare_cached(sql)
             .and_then(|mut stmt| stmt.execute(rusqlite::params_from_iter(params)))
             .map_err(|e| Error::statement(sql, e));
-        if result.is_err() {
-            self.check_transaction();
-        }
-        result
+        self.checked(result)
     }
 
     /// Runs an INSERT and returns the rowid SQLite assigned.
@@ -165,10 +168,7 @@ impl Conn {
     ) -> Result<()> {
         self.engine.announce(sql, Some(params));
         let result = run_query(self.raw(), sql, params, f);
-        if result.is_err() {
-            self.check_transaction();
-        }
-        result
+        self.checked(result)
     }
 
     /// The names of the columns a query returns, from preparing it (nothing runs and nothing

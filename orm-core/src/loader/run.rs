@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::object::{addr, ObjRef};
 use crate::query::RelRef;
 use crate::schema::{Lazy, Resolved, TableMeta};
-use crate::session::{target_key, SessionCore, Shape};
+use crate::session::{referenced_by, target_key, SessionCore, Shape};
 use crate::sql;
 use crate::value::{Key, Value};
 
@@ -205,17 +205,8 @@ fn owner_keys(owners: &[ObjRef], cols: &[usize]) -> Result<Vec<Option<Key>>> {
     owners
         .iter()
         .map(|o| {
-            let meta = o.meta();
             let key = o.state().key.clone();
-            let values = cols
-                .iter()
-                .map(
-                    |&c| match (meta.primary_key.iter().position(|&p| p == c), &key) {
-                        (Some(pos), Some(k)) => Ok(k.to_values()[pos].clone()),
-                        _ => o.column_value(c),
-                    },
-                )
-                .collect::<Result<Vec<Value>>>()?;
+            let values = referenced_by(o, key.as_ref(), cols.iter().copied())?;
             Ok(Key::from_values(&values))
         })
         .collect()

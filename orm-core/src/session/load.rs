@@ -130,11 +130,16 @@ pub(crate) fn reload(obj: &ObjRef) -> Result<()> {
     core.refresh_obj(obj)
 }
 
-/// Reloads `obj` if it is expired.
+/// Reloads `obj` if it is expired (else sets the values a flush could not set on it).
 pub(crate) fn ensure_fresh(obj: &ObjRef) -> Result<()> {
     {
         let state = obj.state();
         if !state.expired {
+            let unapplied = state.unapplied.is_some();
+            drop(state);
+            if unapplied {
+                obj.apply_unapplied();
+            }
             return Ok(());
         }
         if state.vanished {
@@ -271,6 +276,25 @@ pub(crate) fn load_one<T: Table>(
     Ok(found)
 }
 
+/// The values of `owner`'s columns `cols` that the rows of one of its collections refer to:
+/// primary-key columns from `key` (the key it has in the database), others from its fields.
+pub(crate) fn referenced_by(
+    owner: &ObjRef,
+    key: Option<&Key>,
+    cols: impl Iterator<Item = usize>,
+) -> Result<Vec<Value>> {
+    let meta = owner.meta();
+    let key_values = key.map(Key::to_values);
+    cols.map(|c| {
+        let pos = meta.primary_key.iter().position(|&p| p == c);
+        match (pos, &key_values) {
+            (Some(pos), Some(k)) => Ok(k[pos].clone()),
+            _ => owner.column_value(c),
+        }
+    })
+    .collect()
+}
+
 /// Loads the members of collection `rel` of `owner`: one SELECT.
 pub(crate) fn load_many<T: Table>(owner: &ObjRef, rel: usize) -> Result<Vec<Tracked<T>>> {
     let (status, key) = {
@@ -285,18 +309,10 @@ pub(crate) fn load_many<T: Table>(owner: &ObjRef, rel: usize) -> Result<Vec<Trac
         return Ok(Vec::new());
     };
     let meta = owner.meta();
-    let owner_values = |cols: &mut dyn Iterator<Item = usize>| -> Result<Vec<Value>> {
-        let key_values = key.to_values();
-        cols.map(|c| match meta.primary_key.iter().position(|p| *p == c) {
-            Some(pos) => Ok(key_values[pos].clone()),
-            None => owner.column_value(c),
-        })
-        .collect()
-    };
     let (mut text, params) = match meta.resolved(rel)? {
         Resolved::OneToMany { remote_fk, local } => (
             sql::select_children(T::meta(), remote_fk),
-            owner_values(&mut local.iter().copied())?,
+            referenced_by(owner, Some(&key), local.iter().copied())?,
         ),
         Resolved::ManyToMany {
             link,
@@ -304,7 +320,7 @@ pub(crate) fn load_many<T: Table>(owner: &ObjRef, rel: usize) -> Result<Vec<Trac
             to_target,
         } => (
             sql::select_through_link(T::meta(), link, to_owner, to_target),
-            owner_values(&mut to_owner.iter().map(|p| p.1))?,
+            referenced_by(owner, Some(&key), to_owner.iter().map(|p| p.1))?,
         ),
         Resolved::ManyToOne { .. } => return Ok(Vec::new()),
     };

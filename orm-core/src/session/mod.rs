@@ -31,7 +31,8 @@ mod rows;
 pub(crate) use fetch::Shape;
 pub(crate) use load::{
     cascade, check_cascade, ensure_fresh, foreign_key_of, load_for_delete, load_many, load_one,
-    lookup, referenced_key, register_modified, reload, require_session, set_one_keys, target_key,
+    lookup, referenced_by, referenced_key, register_modified, reload, require_session,
+    set_one_keys, target_key,
 };
 pub use raw::{Param, Params};
 pub use rows::Rows;

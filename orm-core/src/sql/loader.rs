@@ -46,6 +46,18 @@ pub(crate) fn select_in(target: &'static TableMeta, cols: &[usize], rows: usize)
     )
 }
 
+/// `SELECT link.c1, link.c2 FROM link WHERE (link.c1, link.c2) IN (VALUES (?, ?), ...)` for
+/// `rows` rows: which of these link rows exist.
+pub(crate) fn select_link_rows(link: &'static TableMeta, cols: &[usize], rows: usize) -> String {
+    let names = qualified(link, cols);
+    format!(
+        "SELECT {} FROM {} WHERE {}",
+        names.join(", "),
+        link.sql().table,
+        in_list(&names, rows)
+    )
+}
+
 /// `SELECT <target columns>, link.<owner cols> FROM <target> JOIN <link> ON <target>.id =
 /// <link>.<target fk> WHERE <link>.<owner fk> IN (...)`: the targets of a many-to-many
 /// relationship for `rows` owners, each row followed by the owner it belongs to.

@@ -17,7 +17,7 @@ mod relationship;
 mod select;
 
 pub(crate) use bulk::{bulk, wrap_select};
-pub(crate) use loader::{relation_order, select_in, select_in_link};
+pub(crate) use loader::{relation_order, select_in, select_in_link, select_link_rows};
 pub(crate) use select::{count, exists_query, select, Head};
 
 /// SQLite's keywords (sqlite.org/lang_keywords.html): identifiers spelled like one are quoted.
@@ -422,22 +422,6 @@ pub(crate) fn insert_columns(meta: &'static TableMeta, cols: &[usize]) -> Arc<st
             names.join(", ")
         )
     })
-}
-
-/// `SELECT c1, c2 FROM link WHERE (c1, c2) IN (VALUES (?, ?), ...)` for `rows` rows: which
-/// of these link rows exist.
-pub(crate) fn select_link_rows(link: &'static TableMeta, cols: &[usize], rows: usize) -> String {
-    let names: Vec<String> = cols
-        .iter()
-        .map(|&i| format!("{}.{}", link.sql().table, quote_ident(link.columns[i].name)))
-        .collect();
-    let one = format!("({})", vec!["?"; cols.len()].join(", "));
-    format!(
-        "SELECT {0} FROM {1} WHERE ({0}) IN (VALUES {2})",
-        names.join(", "),
-        link.sql().table,
-        vec![one; rows].join(", ")
-    )
 }
 
 fn equalities(meta: &'static TableMeta, cols: &[usize]) -> String {

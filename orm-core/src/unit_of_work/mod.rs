@@ -147,6 +147,25 @@ pub(crate) fn flush(core: &mut SessionCore) -> Result<()> {
     Ok(())
 }
 
+/// `obj`'s column values as the database has them: the snapshot taken at its first write,
+/// else (not written since it was read) its fields.
+fn stored_values(obj: &ObjRef) -> Result<Vec<Value>> {
+    let snapshot = obj.state().snapshot.as_ref().map(|s| s.to_vec());
+    match snapshot {
+        Some(values) => Ok(values),
+        None => obj.column_values(),
+    }
+}
+
+/// Column `c` of [`stored_values`], given the fields' `values` already read.
+fn stored_value(obj: &ObjRef, c: usize, values: &[Value]) -> Value {
+    let state = obj.state();
+    match &state.snapshot {
+        Some(snapshot) => snapshot[c].clone(),
+        None => values[c].clone(),
+    }
+}
+
 fn values_with(obj: &ObjRef, overlay: Option<&Vec<(usize, Value)>>) -> Result<Vec<Value>> {
     let mut values = obj.column_values()?;
     if let Some(o) = overlay {

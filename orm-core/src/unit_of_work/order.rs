@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::Plan;
+use super::{stored_values, Plan};
 use crate::object::addr;
 use crate::schema::{RelationKind, Resolved, TableMeta};
 use crate::session::referenced_key;
@@ -107,11 +107,7 @@ impl Plan {
         let mut waiting_on = vec![0usize; rows.len()];
         for (p, &i) in rows.iter().enumerate() {
             let obj = &self.entries[i].obj;
-            let stored = {
-                let state = obj.state();
-                state.snapshot.as_ref().map(|s| s.to_vec())
-            };
-            let Some(values) = stored.or_else(|| obj.column_values().ok()) else {
+            let Ok(values) = stored_values(obj) else {
                 continue;
             };
             for &r in &parents {

@@ -3,7 +3,7 @@
 //! of the flush exists (an INSERT writes NULL there), and set to NULL by an UPDATE before any
 //! row is deleted, as SQLAlchemy's `post_update=True` does.
 
-use super::{Plan, Sink};
+use super::{stored_values, Plan, Sink};
 use crate::error::{Error, Result};
 use crate::object::addr;
 use crate::schema::{RelationKind, Resolved};
@@ -69,14 +69,7 @@ impl Plan {
                 let Resolved::ManyToOne { local, .. } = meta.resolved(r)? else {
                     continue;
                 };
-                let stored = {
-                    let state = obj.state();
-                    state.snapshot.as_ref().map(|s| s.to_vec())
-                };
-                let values = match stored {
-                    Some(v) => v,
-                    None => obj.column_values()?,
-                };
+                let values = stored_values(&obj)?;
                 if local.iter().all(|&c| values[c].is_null()) {
                     continue;
                 }

@@ -1,7 +1,7 @@
 //! Running the plan: each row's INSERT or changed-column UPDATE with its foreign keys filled
 //! in, link-table rows, and deletes.
 
-use super::{values_with, Plan, Sink};
+use super::{stored_value, values_with, Plan, Sink};
 use crate::error::{Error, Result};
 use crate::object::{addr, ObjRef, Status};
 use crate::schema::{flush_order, RelationKind, Resolved, TableMeta};
@@ -406,16 +406,6 @@ impl Plan {
             }
         }
         Ok(())
-    }
-}
-
-/// Column `c` of `obj` as the database has it: from the snapshot taken at its first write,
-/// else (not written since it was read) its current value in `values`.
-fn stored_value(obj: &ObjRef, c: usize, values: &[Value]) -> Value {
-    let state = obj.state();
-    match &state.snapshot {
-        Some(snapshot) => snapshot[c].clone(),
-        None => values[c].clone(),
     }
 }
 
