@@ -759,12 +759,7 @@ impl Session {
         }
         if core.expire_on_commit {
             for obj in core.identity.objects() {
-                // Changed (on another thread) after the flush read it: keep the change for
-                // the next flush rather than expire it away.
-                if obj.state().registered {
-                    continue;
-                }
-                expire(&obj);
+                expire_committed(&obj);
             }
         }
         Ok(())
@@ -1066,9 +1061,19 @@ pub(crate) fn detach(obj: &ObjRef) {
 }
 
 pub(crate) fn expire(obj: &ObjRef) {
+    expire_if(obj, false);
+}
+
+/// What a commit does to each object: [`expire`], except an object changed (on another
+/// thread) after the flush read it, which keeps the change for the next flush.
+fn expire_committed(obj: &ObjRef) {
+    expire_if(obj, true);
+}
+
+fn expire_if(obj: &ObjRef, unless_registered: bool) {
     {
         let mut state = obj.state();
-        if state.key.is_none() {
+        if state.key.is_none() || (unless_registered && state.registered) {
             return;
         }
         state.expired = true;
