@@ -2,6 +2,8 @@
 //! misuse of the session) is a variant here with a message that says what went wrong and
 //! where; the library never panics on them.
 
+use crate::backend::DbError;
+
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -9,18 +11,19 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// SQLite refused a statement; `sql` is the statement that failed.
+    /// The database refused a statement; `sql` is the statement that failed. Its
+    /// [`kind`](DbError::kind) says what kind of refusal (a unique violation, a lock, ...).
     #[error("statement failed: {source}\n  SQL: {sql}")]
     Statement {
         /// The SQL text that was running.
         sql: String,
-        /// What SQLite said.
+        /// What the database said.
         #[source]
-        source: rusqlite::Error,
+        source: DbError,
     },
-    /// SQLite failed outside any particular statement (opening a database, for example).
+    /// The database failed outside any particular statement (opening it, for example).
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[from] DbError),
     /// `one()` found no row.
     #[error("expected exactly one row from `{table}`, found none")]
     NoRow {
@@ -209,7 +212,7 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn statement(sql: &str, source: rusqlite::Error) -> Self {
+    pub(crate) fn statement(sql: &str, source: DbError) -> Self {
         Error::Statement {
             sql: sql.to_owned(),
             source,

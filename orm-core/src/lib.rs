@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+mod backend;
 mod engine;
 mod error;
 mod identity;
@@ -18,6 +19,7 @@ mod table;
 mod unit_of_work;
 mod value;
 
+pub use backend::{DbError, DbErrorKind, Dialect};
 pub use engine::{Captured, Config, Engine, JournalMode, Recorded, Statement, Synchronous};
 pub use error::{Error, Result};
 pub use loader::{joined, lazyload, selectin, Load, LoadOptions};
@@ -32,7 +34,7 @@ pub use relation::{Many, One};
 pub use schema::{ColumnDef, ForeignKeyDef, Lazy, RelationDef, RelationKind, TableMeta, Tables};
 pub use session::{Param, Params, Rows, Session};
 pub use table::Table;
-pub use value::{ConvertError, Key, KeyPart, SqlType, Value};
+pub use value::{ConvertError, Key, KeyPart, SqlType, Value, ValueRef};
 
 /// What generated code needs; not a public API.
 #[doc(hidden)]

@@ -28,6 +28,8 @@ pub struct ColumnDef {
     pub field: &'static str,
     /// The DDL type (`INTEGER`, `VARCHAR`, ...).
     pub sql_type: &'static str,
+    /// The DDL type on PostgreSQL (`BIGINT`, `DOUBLE PRECISION`, ...).
+    pub postgres_type: &'static str,
     /// Whether the Rust type is an `Option` (a nullable column unless it is a primary key).
     pub optional: bool,
     /// Part of the primary key.

@@ -5,12 +5,13 @@
 
 use std::sync::Weak;
 
+use crate::backend::{DbError, Row};
 use crate::error::{Error, Result};
 use crate::object::{ObjRef, Tracked};
 use crate::relation::{CellRef, Reassignment};
 use crate::schema::{ColumnDef, RelationDef, TableMeta};
 use crate::session::SessionShared;
-use crate::value::{ConvertError, Key, SqlType, Value};
+use crate::value::{ConvertError, Key, SqlType, Value, ValueRef};
 
 /// A struct stored as rows of one table. Implement it with `#[derive(Table)]`.
 pub trait Table: Sized + Send + Sync + 'static {
@@ -74,13 +75,13 @@ pub trait Table: Sized + Send + Sync + 'static {
 /// columns start at `offset` in the row (after another table's, in a joined load).
 #[doc(hidden)]
 pub struct RowReader<'a> {
-    pub(crate) row: &'a rusqlite::Row<'a>,
+    pub(crate) row: &'a Row<'a>,
     pub(crate) meta: &'static TableMeta,
     pub(crate) offset: usize,
 }
 
 impl<'a> RowReader<'a> {
-    pub(crate) fn new(row: &'a rusqlite::Row<'a>, meta: &'static TableMeta) -> Self {
+    pub(crate) fn new(row: &'a Row<'a>, meta: &'static TableMeta) -> Self {
         RowReader {
             row,
             meta,
@@ -91,7 +92,7 @@ impl<'a> RowReader<'a> {
 
 impl RowReader<'_> {
     /// The raw value of the struct's column `index`.
-    pub(crate) fn raw(&self, index: usize) -> rusqlite::Result<rusqlite::types::ValueRef<'_>> {
+    pub(crate) fn raw(&self, index: usize) -> Result<ValueRef<'_>, DbError> {
         self.row.get_ref(self.offset + index)
     }
 

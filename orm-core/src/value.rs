@@ -4,7 +4,21 @@
 
 use std::fmt::{self, Write as _};
 
-use rusqlite::types::{ToSqlOutput, ValueRef};
+/// One SQL value as a row holds it, borrowed: what [`SqlType::from_sql`] reads a field from.
+/// Text is UTF-8 bytes as the database stored them (checked when read into a `String`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ValueRef<'a> {
+    /// `NULL`.
+    Null,
+    /// An integer (booleans read as 0/1).
+    Integer(i64),
+    /// A floating-point number.
+    Real(f64),
+    /// Text, as UTF-8 bytes.
+    Text(&'a [u8]),
+    /// Bytes.
+    Blob(&'a [u8]),
+}
 
 /// One SQL value, owned.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,7 +77,8 @@ impl Value {
         }
     }
 
-    pub(crate) fn from_ref(v: ValueRef<'_>) -> Value {
+    /// The owned copy of a borrowed value (text that is not UTF-8 is repaired lossily).
+    pub fn from_ref(v: ValueRef<'_>) -> Value {
         match v {
             ValueRef::Null => Value::Null,
             ValueRef::Integer(i) => Value::Integer(i),
@@ -73,7 +88,8 @@ impl Value {
         }
     }
 
-    pub(crate) fn as_ref(&self) -> ValueRef<'_> {
+    /// The value, borrowed.
+    pub fn as_ref(&self) -> ValueRef<'_> {
         match self {
             Value::Null => ValueRef::Null,
             Value::Integer(i) => ValueRef::Integer(*i),
@@ -81,12 +97,6 @@ impl Value {
             Value::Text(s) => ValueRef::Text(s.as_bytes()),
             Value::Blob(b) => ValueRef::Blob(b),
         }
-    }
-}
-
-impl rusqlite::ToSql for Value {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::Borrowed(self.as_ref()))
     }
 }
 
@@ -128,6 +138,9 @@ impl fmt::Display for ConvertError {
 pub trait SqlType: Sized {
     /// The column type in DDL, as SQLAlchemy writes it (`INTEGER`, `VARCHAR`, ...).
     const SQL_TYPE: &'static str;
+    /// The column type in PostgreSQL's DDL (`BIGINT`, `DOUBLE PRECISION`, `BYTEA`, ...);
+    /// the SQLite name when PostgreSQL knows it too.
+    const POSTGRES_TYPE: &'static str = Self::SQL_TYPE;
     /// Whether the column accepts `NULL` (true for `Option<T>`).
     const NULLABLE: bool = false;
     /// The value to bind.
@@ -158,9 +171,10 @@ fn wrong(expected: &str, v: ValueRef<'_>) -> ConvertError {
 }
 
 macro_rules! int_type {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $pg:literal),*) => {$(
         impl SqlType for $t {
             const SQL_TYPE: &'static str = "INTEGER";
+            const POSTGRES_TYPE: &'static str = $pg;
             fn to_value(&self) -> Value {
                 Value::Integer(i64::from(*self))
             }
@@ -176,7 +190,7 @@ macro_rules! int_type {
         impl NotNull for $t {}
     )*};
 }
-int_type!(i64, i32, i16, i8, u32);
+int_type!(i64 => "BIGINT", i32 => "INTEGER", i16 => "SMALLINT", i8 => "SMALLINT", u32 => "BIGINT");
 
 impl SqlType for bool {
     const SQL_TYPE: &'static str = "BOOLEAN";
@@ -194,9 +208,10 @@ impl SqlType for bool {
 impl NotNull for bool {}
 
 macro_rules! real_type {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $pg:literal),*) => {$(
         impl SqlType for $t {
             const SQL_TYPE: &'static str = "FLOAT";
+            const POSTGRES_TYPE: &'static str = $pg;
             fn to_value(&self) -> Value {
                 Value::Real(f64::from(*self))
             }
@@ -212,7 +227,7 @@ macro_rules! real_type {
         impl NotNull for $t {}
     )*};
 }
-real_type!(f64, f32);
+real_type!(f64 => "DOUBLE PRECISION", f32 => "REAL");
 
 impl SqlType for String {
     const SQL_TYPE: &'static str = "VARCHAR";
@@ -232,6 +247,7 @@ impl NotNull for String {}
 
 impl SqlType for Vec<u8> {
     const SQL_TYPE: &'static str = "BLOB";
+    const POSTGRES_TYPE: &'static str = "BYTEA";
     fn to_value(&self) -> Value {
         Value::Blob(self.clone())
     }
@@ -246,6 +262,7 @@ impl NotNull for Vec<u8> {}
 
 impl<T: NotNull> SqlType for Option<T> {
     const SQL_TYPE: &'static str = T::SQL_TYPE;
+    const POSTGRES_TYPE: &'static str = T::POSTGRES_TYPE;
     const NULLABLE: bool = true;
     fn to_value(&self) -> Value {
         match self {

@@ -22,10 +22,11 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
             None => quote!(::core::option::Option::None),
         };
         let sql_type = quote_spanned!(ty.span()=> <#ty as ::orm::SqlType>::SQL_TYPE);
+        let postgres_type = quote_spanned!(ty.span()=> <#ty as ::orm::SqlType>::POSTGRES_TYPE);
         let optional = quote_spanned!(ty.span()=> <#ty as ::orm::SqlType>::NULLABLE);
         quote! {
             ::orm::ColumnDef {
-                name: #name, field: #field, sql_type: #sql_type, optional: #optional,
+                name: #name, field: #field, sql_type: #sql_type, postgres_type: #postgres_type, optional: #optional,
                 primary_key: #pk, index: #index, unique: #unique, version: #version, foreign_key: #fk,
             }
         }

@@ -4,10 +4,6 @@
 
 use std::time::Duration;
 
-use rusqlite::Connection;
-
-use crate::error::Result;
-
 /// SQLite's `journal_mode` for a database file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JournalMode {
@@ -112,40 +108,5 @@ impl Config {
     pub fn pool_size(mut self, n: usize) -> Self {
         self.pool_size = n.max(1);
         self
-    }
-
-    /// Applies the settings to a new connection (`file`: a database file, not memory).
-    pub(crate) fn apply(&self, conn: &Connection, file: bool) -> Result<()> {
-        if file {
-            let mode = match self.journal_mode {
-                JournalMode::Wal => "WAL",
-                JournalMode::Delete => "DELETE",
-                JournalMode::Truncate => "TRUNCATE",
-                JournalMode::Persist => "PERSIST",
-                JournalMode::Off => "OFF",
-            };
-            conn.pragma_update(None, "journal_mode", mode)?;
-        }
-        if let Some(level) = self.synchronous {
-            let level = match level {
-                Synchronous::Off => "OFF",
-                Synchronous::Normal => "NORMAL",
-                Synchronous::Full => "FULL",
-                Synchronous::Extra => "EXTRA",
-            };
-            conn.pragma_update(None, "synchronous", level)?;
-        }
-        if let Some(kib) = self.cache_size_kib {
-            // A negative cache_size is in KiB.
-            conn.pragma_update(None, "cache_size", -i64::from(kib))?;
-        }
-        conn.pragma_update(
-            None,
-            "foreign_keys",
-            if self.foreign_keys { "ON" } else { "OFF" },
-        )?;
-        conn.busy_timeout(self.busy_timeout)?;
-        conn.set_prepared_statement_cache_capacity(256);
-        Ok(())
     }
 }

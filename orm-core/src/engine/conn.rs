@@ -2,11 +2,9 @@
 //! the engine's echo, log and hooks, keeps its transaction state as SQLite has it, and goes
 //! back to the pool (rolled back) when dropped.
 
-use rusqlite::Connection;
-
 use super::Engine;
+use crate::backend::{Dialect, RawConn, Row};
 use crate::error::{Error, Result};
-use crate::sql;
 use crate::value::Value;
 
 /// A pooled connection that shows every statement it runs, and knows the state of its
@@ -22,30 +20,46 @@ use crate::value::Value;
 /// SQLite may also end a transaction by itself when a statement fails (disk full, I/O errors,
 /// `RAISE(ROLLBACK)` in a trigger). Every failed statement is followed by a look at
 /// `sqlite3_get_autocommit`; the connection then knows it is out of its transaction, and
-/// [`take_ended_by_sqlite`](Conn::take_ended_by_sqlite) tells the session so.
+/// [`take_ended_by_database`](Conn::take_ended_by_database) tells the session so. On
+/// PostgreSQL a failed statement aborts the whole transaction (every later statement fails
+/// until it ends) unless a savepoint catches it: outside a savepoint, the connection rolls
+/// back at once and says so the same way.
+///
+/// Statements are written with `?` placeholders; the connection's [`Dialect`] renders them
+/// for its database before they are shown and run.
 pub(crate) struct Conn {
-    raw: Option<Connection>,
+    raw: Option<RawConn>,
+    dialect: Dialect,
     engine: Engine,
     in_transaction: bool,
     /// The open transaction holds the write lock (`BEGIN IMMEDIATE`).
     writing: bool,
-    /// SQLite rolled the transaction back by itself since the session last asked.
-    ended_by_sqlite: bool,
+    /// How many savepoints are open.
+    savepoints: usize,
+    /// The database rolled the transaction back by itself since the session last asked.
+    ended_by_database: bool,
 }
 
 impl Conn {
-    pub(super) fn new(raw: Connection, engine: Engine) -> Conn {
+    pub(super) fn new(raw: RawConn, engine: Engine) -> Conn {
         Conn {
+            dialect: raw.dialect(),
             raw: Some(raw),
             engine,
             in_transaction: false,
             writing: false,
-            ended_by_sqlite: false,
+            savepoints: 0,
+            ended_by_database: false,
         }
     }
 
-    fn raw(&self) -> &Connection {
-        self.raw.as_ref().expect("connection present until drop")
+    fn raw(&mut self) -> &mut RawConn {
+        self.raw.as_mut().expect("connection present until drop")
+    }
+
+    /// The SQL dialect of the database.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// Starts a transaction if none is open.
@@ -63,6 +77,12 @@ impl Conn {
     /// (unannounced: to the echo it is the same transaction); one that holds the lock stays.
     pub(crate) fn begin_write(&mut self) -> Result<()> {
         if self.writing {
+            return Ok(());
+        }
+        if self.dialect == Dialect::Postgres {
+            // A server transaction takes its locks row by row, waiting as it goes.
+            self.begin()?;
+            self.writing = true;
             return Ok(());
         }
         if self.in_transaction {
@@ -92,14 +112,15 @@ impl Conn {
             self.engine.announce("ROLLBACK", None);
             self.in_transaction = false;
             self.writing = false;
+            self.savepoints = 0;
             self.run_cached("ROLLBACK")?;
         }
         Ok(())
     }
 
-    /// Whether SQLite rolled the transaction back by itself since the last call.
-    pub(crate) fn take_ended_by_sqlite(&mut self) -> bool {
-        std::mem::take(&mut self.ended_by_sqlite)
+    /// Whether the database rolled the transaction back by itself since the last call.
+    pub(crate) fn take_ended_by_database(&mut self) -> bool {
+        std::mem::take(&mut self.ended_by_database)
     }
 
     /// Passes a statement's result on; after a failure, first looks whether SQLite is still
@@ -111,22 +132,34 @@ impl Conn {
         result
     }
 
-    /// After a failed statement: whether SQLite is still in the transaction we think open.
+    /// After a failed statement: whether the database is still in the transaction we think
+    /// open (SQLite says; a PostgreSQL transaction outside a savepoint is aborted, and is
+    /// rolled back here).
     fn check_transaction(&mut self) {
-        if self.in_transaction && self.raw().is_autocommit() {
+        if !self.in_transaction {
+            return;
+        }
+        let ended = match self.raw().is_autocommit() {
+            Some(autocommit) => autocommit,
+            None if self.savepoints == 0 => {
+                let _ = self.raw().control("ROLLBACK");
+                true
+            }
+            None => false,
+        };
+        if ended {
             self.in_transaction = false;
             self.writing = false;
-            self.ended_by_sqlite = true;
+            self.savepoints = 0;
+            self.ended_by_database = true;
         }
     }
 
-    /// Runs a statement without parameters through the statement cache, unannounced.
+    /// Runs a transaction-control statement, unannounced.
     fn run_cached(&mut self, sql: &str) -> Result<()> {
         let result = self
             .raw()
-            .prepare_cached(sql)
-            .and_then(|mut s| s.execute([]))
-            .map(drop)
+            .control(sql)
             .map_err(|e| Error::statement(sql, e));
         self.checked(result)
     }
@@ -139,24 +172,45 @@ impl Conn {
             "release" => "RELEASE SAVEPOINT orm_flush",
             _ => "ROLLBACK TO SAVEPOINT orm_flush",
         };
-        self.run_cached(sql)
+        // Counted before it runs: a failed ROLLBACK TO must not roll the whole transaction
+        // back on PostgreSQL while the savepoint is still there.
+        if action == "begin" {
+            self.savepoints += 1;
+        }
+        let result = self.run_cached(sql);
+        if action != "begin" || result.is_err() {
+            self.savepoints = self.savepoints.saturating_sub(1);
+        }
+        result
     }
 
     /// Runs a statement that returns no rows; returns the number of rows changed.
     pub(crate) fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize> {
-        self.engine.announce(sql, Some(params));
+        let sql = self.dialect.render(sql);
+        self.engine.announce(&sql, Some(params));
         let result = self
             .raw()
-            .prepare_cached(sql)
-            .and_then(|mut stmt| stmt.execute(rusqlite::params_from_iter(params)))
-            .map_err(|e| Error::statement(sql, e));
+            .execute(&sql, params)
+            .map_err(|e| Error::statement(&sql, e));
         self.checked(result)
     }
 
-    /// Runs an INSERT and returns the rowid SQLite assigned.
-    pub(crate) fn insert(&mut self, sql: &str, params: &[Value]) -> Result<i64> {
-        self.execute(sql, params)?;
-        Ok(self.raw().last_insert_rowid())
+    /// Runs an INSERT whose integer key column `key` the database assigns; returns the key.
+    pub(crate) fn insert(&mut self, sql: &str, params: &[Value], key: &str) -> Result<i64> {
+        let sql = match self.dialect {
+            Dialect::Sqlite => std::borrow::Cow::Borrowed(sql),
+            _ => self
+                .dialect
+                .render(&format!("{sql} RETURNING {}", crate::sql::quote_ident(key)))
+                .into_owned()
+                .into(),
+        };
+        self.engine.announce(&sql, Some(params));
+        let result = self
+            .raw()
+            .insert(&sql, params, key)
+            .map_err(|e| Error::statement(&sql, e));
+        self.checked(result)
     }
 
     /// Runs a query and hands each row to `f`.
@@ -164,50 +218,35 @@ impl Conn {
         &mut self,
         sql: &str,
         params: &[Value],
-        f: impl FnMut(&rusqlite::Row<'_>) -> Result<()>,
+        f: impl FnMut(&Row<'_>) -> Result<()>,
     ) -> Result<()> {
-        self.engine.announce(sql, Some(params));
-        let result = run_query(self.raw(), sql, params, f);
+        let sql = self.dialect.render(sql);
+        self.engine.announce(&sql, Some(params));
+        let result = self.raw().query(&sql, params, f).map_err(|e| match e {
+            Error::Database(e) => Error::statement(&sql, e),
+            other => other,
+        });
         self.checked(result)
     }
 
     /// The names of the columns a query returns, from preparing it (nothing runs and nothing
     /// is announced).
     pub(crate) fn column_names(&mut self, sql: &str) -> Result<Vec<String>> {
-        let stmt = self
-            .raw()
-            .prepare_cached(sql)
-            .map_err(|e| Error::statement(sql, e))?;
-        Ok(stmt.column_names().map(str::to_owned).collect())
+        let sql = self.dialect.render(sql);
+        self.raw()
+            .column_names(&sql)
+            .map_err(|e| Error::statement(&sql, e))
     }
 
     pub(super) fn table_exists(&mut self, name: &str) -> Result<bool> {
-        let sql = format!("PRAGMA main.table_info({})", sql::quote_ident(name));
+        let (sql, params) = self.dialect.table_exists(name);
         let mut found = false;
-        self.query(&sql, &[], |_| {
+        self.query(&sql, &params, |_| {
             found = true;
             Ok(())
         })?;
         Ok(found)
     }
-}
-
-fn run_query(
-    conn: &Connection,
-    sql: &str,
-    params: &[Value],
-    mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<()>,
-) -> Result<()> {
-    let mut stmt = conn
-        .prepare_cached(sql)
-        .map_err(|e| Error::statement(sql, e))?;
-    let mut rows = stmt
-        .query(rusqlite::params_from_iter(params))
-        .map_err(|e| Error::statement(sql, e))?;
-    while let Some(row) = rows.next().map_err(|e| Error::statement(sql, e))? {
-        f(row)?;
-    }
-    Ok(())
 }
 
 impl Drop for Conn {

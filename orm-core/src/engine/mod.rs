@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use rusqlite::{Connection, OpenFlags};
-
+use crate::backend::{self, Dialect, RawConn};
 use crate::error::{Error, Result};
 use crate::schema::{dependency_order, TableMeta, Tables};
 use crate::sql;
@@ -35,6 +34,8 @@ type Hook = Arc<dyn Fn(&Statement<'_>) + Send + Sync>;
 enum Location {
     File(PathBuf),
     Memory(String),
+    #[cfg(feature = "postgres")]
+    Postgres(backend::postgres::PgConfig),
 }
 
 struct EngineInner {
@@ -42,9 +43,9 @@ struct EngineInner {
     config: Config,
     echo: AtomicBool,
     hooks: RwLock<Vec<Hook>>,
-    pool: Mutex<Vec<Connection>>,
+    pool: Mutex<Vec<RawConn>>,
     // An in-memory database lives as long as one connection to it is open.
-    _keep_alive: Option<Mutex<Connection>>,
+    _keep_alive: Option<Mutex<RawConn>>,
 }
 
 /// Where the data lives and how statements are run and shown. Cheap to clone (`Arc`), and
@@ -92,6 +93,8 @@ impl std::fmt::Debug for Engine {
         let location = match &self.inner.location {
             Location::File(p) => p.display().to_string(),
             Location::Memory(_) => ":memory:".to_owned(),
+            #[cfg(feature = "postgres")]
+            Location::Postgres(c) => c.describe(),
         };
         f.debug_struct("Engine")
             .field("location", &location)
@@ -196,7 +199,7 @@ impl Engine {
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         let config = Config::default();
-        let keep = open_connection(&Location::Memory(name.clone()), &config)?;
+        let keep = RawConn::Sqlite(backend::sqlite::open_memory(&name, &config)?);
         Ok(Engine::with_location(
             Location::Memory(name),
             config,
@@ -207,7 +210,7 @@ impl Engine {
     fn with_location(
         location: Location,
         config: Config,
-        keep_alive: Option<Mutex<Connection>>,
+        keep_alive: Option<Mutex<RawConn>>,
     ) -> Engine {
         Engine {
             inner: Arc::new(EngineInner {
@@ -439,7 +442,7 @@ impl Engine {
                 }
             }
             for t in missing {
-                conn.execute(&sql::create_table(t), &[])?;
+                conn.execute(&sql::create_table(t, conn.dialect()), &[])?;
                 for index in sql::create_indexes(t) {
                     conn.execute(&index, &[])?;
                 }
@@ -482,7 +485,7 @@ impl Engine {
         Ok(Conn::new(raw, self.clone()))
     }
 
-    fn checkout(&self) -> Result<Connection> {
+    fn checkout(&self) -> Result<RawConn> {
         let pooled = self
             .inner
             .pool
@@ -495,7 +498,7 @@ impl Engine {
         }
     }
 
-    fn checkin(&self, conn: Connection) {
+    fn checkin(&self, conn: RawConn) {
         let mut pool = self
             .inner
             .pool
@@ -506,8 +509,26 @@ impl Engine {
         }
     }
 
-    fn connect(&self) -> Result<Connection> {
-        open_connection(&self.inner.location, &self.inner.config)
+    fn connect(&self) -> Result<RawConn> {
+        Ok(match &self.inner.location {
+            Location::File(path) => {
+                RawConn::Sqlite(backend::sqlite::open_file(path, &self.inner.config)?)
+            }
+            Location::Memory(uri) => {
+                RawConn::Sqlite(backend::sqlite::open_memory(uri, &self.inner.config)?)
+            }
+            #[cfg(feature = "postgres")]
+            Location::Postgres(c) => RawConn::Postgres(c.connect()?),
+        })
+    }
+
+    /// The SQL dialect of the database.
+    pub fn dialect(&self) -> Dialect {
+        match &self.inner.location {
+            Location::File(_) | Location::Memory(_) => Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
+            Location::Postgres(_) => Dialect::Postgres,
+        }
     }
 
     fn observed(&self) -> bool {
@@ -573,21 +594,6 @@ thread_local! {
 /// Whether this thread is running a statement hook (sessions refuse to be used then).
 pub(crate) fn in_hook() -> bool {
     IN_HOOK.with(|h| h.get() > 0)
-}
-
-fn open_connection(location: &Location, config: &Config) -> Result<Connection> {
-    let conn = match location {
-        Location::File(path) => Connection::open(path)?,
-        Location::Memory(uri) => Connection::open_with_flags(
-            uri,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_URI
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?,
-    };
-    config.apply(&conn, matches!(location, Location::File(_)))?;
-    Ok(conn)
 }
 
 /// One statement recorded by [`Engine::capture`] (example there).

@@ -3,7 +3,7 @@
 //! of them as a [`Selection`]). `Session::values` runs one and returns plain tuples; nothing
 //! goes through the identity map.
 
-use rusqlite::types::ValueRef;
+use crate::value::ValueRef;
 
 use super::expr::{AggFn, Term};
 use super::func::Aggregate;
@@ -58,7 +58,7 @@ impl<V: SqlType> Selectable for Aggregate<V> {
 /// A row of a column query being decoded; errors name the table and column.
 #[doc(hidden)]
 pub struct ValuesRow<'a> {
-    pub(crate) row: &'a rusqlite::Row<'a>,
+    pub(crate) row: &'a crate::backend::Row<'a>,
     pub(crate) items: &'a [SelectItem],
     pub(crate) base: &'static TableMeta,
 }

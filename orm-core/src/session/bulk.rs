@@ -63,7 +63,7 @@ impl SessionCore {
         conn.query(text, params, |row| {
             let values = (0..width)
                 .map(|i| row.get_ref(i).map(Value::from_ref))
-                .collect::<rusqlite::Result<Vec<_>>>()
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| Error::statement(text, e))?;
             keys.push(Key::from_values(&values));
             Ok(())

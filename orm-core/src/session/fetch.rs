@@ -6,7 +6,7 @@
 
 use super::inner::open_conn;
 use super::load::{row_key, set_one_keys_from_row};
-use rusqlite::types::ValueRef;
+use crate::value::ValueRef;
 
 use super::SessionCore;
 use crate::error::Result;
@@ -92,7 +92,7 @@ impl SessionCore {
                     let values: Vec<Value> = cols
                         .iter()
                         .map(|&c| row.get_ref(c).map(Value::from_ref))
-                        .collect::<rusqlite::Result<_>>()?;
+                        .collect::<Result<_, _>>()?;
                     keys.push(Key::from_values(&values));
                 }
             }
@@ -120,7 +120,7 @@ fn take_row(
         let all_null = meta
             .primary_key
             .iter()
-            .all(|&c| matches!(reader.raw(c), Ok(rusqlite::types::ValueRef::Null)));
+            .all(|&c| matches!(reader.raw(c), Ok(ValueRef::Null)));
         if all_null {
             return Ok(None);
         }

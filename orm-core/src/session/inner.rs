@@ -203,7 +203,7 @@ impl SessionCore {
         let Err(e) = result else {
             return result;
         };
-        if !self.conn.as_mut().is_some_and(Conn::take_ended_by_sqlite) {
+        if !self.conn.as_mut().is_some_and(Conn::take_ended_by_database) {
             return Err(e);
         }
         let _ = self.rollback(true);

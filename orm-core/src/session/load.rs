@@ -16,7 +16,7 @@ use crate::value::{Key, Value};
 pub(crate) fn row_key(reader: &RowReader<'_>) -> Result<Key> {
     let meta = reader.meta;
     if let [i] = meta.primary_key {
-        if let Ok(rusqlite::types::ValueRef::Integer(v)) = reader.raw(*i) {
+        if let Ok(crate::value::ValueRef::Integer(v)) = reader.raw(*i) {
             return Ok(Key::Int(v));
         }
     }

@@ -79,9 +79,15 @@ impl SessionCore {
         let mut found = 0;
         let result = self.conn().and_then(|conn| {
             conn.query(text, params, |row| {
-                found = row
-                    .get::<_, i64>(0)
-                    .map_err(|e| crate::Error::statement(text, e))?;
+                found = match row.get_ref(0)? {
+                    crate::value::ValueRef::Integer(n) => n,
+                    other => {
+                        return Err(crate::backend::DbError::other(format!(
+                            "expected an integer, found {other:?}"
+                        ))
+                        .into())
+                    }
+                };
                 Ok(())
             })
         });

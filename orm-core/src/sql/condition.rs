@@ -247,6 +247,7 @@ mod tests {
             name,
             field: name,
             sql_type: "INTEGER",
+            postgres_type: "BIGINT",
             optional: true,
             primary_key: false,
             index: false,

@@ -5,6 +5,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Plan, Sink};
+use crate::backend::DbErrorKind;
 use crate::error::{Error, Result};
 use crate::object::{addr, ObjRef};
 use crate::schema::{RelationKind, Resolved, TableMeta};
@@ -146,7 +147,7 @@ fn drop_stored(sink: &mut Sink<'_>, inserts: &mut Vec<LinkRow>) -> Result<()> {
             sink.conn()?.query(&text, &params, |row| {
                 let vals: Vec<Value> = (0..cols.len())
                     .map(|i| row.get_ref(i).map(Value::from_ref))
-                    .collect::<rusqlite::Result<_>>()?;
+                    .collect::<Result<_, _>>()?;
                 if let Some(k) = Key::from_values(&vals) {
                     stored.insert((link.id(), k));
                 }
@@ -168,11 +169,7 @@ fn drop_stored(sink: &mut Sink<'_>, inserts: &mut Vec<LinkRow>) -> Result<()> {
 fn already_linked(e: Error, owner: &'static TableMeta, r: usize) -> Error {
     let duplicate = matches!(
         &e,
-        Error::Statement {
-            source: rusqlite::Error::SqliteFailure(f, _),
-            ..
-        } if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+        Error::Statement { source, .. } if source.kind() == DbErrorKind::UniqueViolation
     );
     if !duplicate {
         return e;

@@ -106,7 +106,7 @@ impl Plan {
                 .map(|(_, v)| v.clone())
                 .collect();
             let sql = meta.sql().insert_auto.as_deref().unwrap_or_default();
-            let id = sink.conn()?.insert(sql, &params)?;
+            let id = sink.conn()?.insert(sql, &params, meta.columns[pk].name)?;
             // A key the field cannot hold (an i32 key past i32::MAX) would leave the object
             // without its id and the row unreachable: refuse it (the flush rolls back).
             obj.check_value(pk, &Value::Integer(id))
