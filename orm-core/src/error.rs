@@ -99,6 +99,14 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
+    /// A database URL that names no database this build can open.
+    #[error("cannot connect to `{url}`: {message}")]
+    Url {
+        /// The URL given (without its password).
+        url: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// Table metadata is inconsistent (a foreign key to a table that was not created, ...).
     #[error("schema error: {0}")]
     Schema(String),
@@ -112,13 +120,14 @@ pub enum Error {
         /// How many values were given.
         got: usize,
     },
-    /// SQLite rolled the session's transaction back by itself when a statement failed (disk
-    /// full, an I/O error, `RAISE(ROLLBACK)` in a trigger). The session was rolled back with
+    /// The database rolled the session's transaction back by itself when a statement failed
+    /// (on SQLite: disk full, an I/O error, `RAISE(ROLLBACK)` in a trigger; on PostgreSQL,
+    /// any statement that fails outside the flush's savepoint aborts the transaction). The session was rolled back with
     /// it, as [`Session::rollback`](crate::Session::rollback) does: what earlier flushes of
     /// that transaction wrote is gone, and their new objects are transient again.
     #[error("the database rolled the transaction back: {source}; the session was rolled back with it (new objects of the transaction are transient again, loaded ones expired)")]
     RolledBack {
-        /// The failure that made SQLite roll back.
+        /// The failure that made the database roll back.
         source: Box<Error>,
     },
     /// A relationship declared `lazy = "raise"` was read while not loaded, which would run a
@@ -212,6 +221,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// What the database said, when it refused a statement or a connection.
+    pub fn db_error(&self) -> Option<&DbError> {
+        match self {
+            Error::Statement { source, .. } | Error::Database(source) => Some(source),
+            Error::RolledBack { source } => source.db_error(),
+            _ => None,
+        }
+    }
+
+    /// Whether running the transaction again may succeed: the database reported a lock
+    /// timeout, a serialization failure or a deadlock.
+    pub fn is_retryable(&self) -> bool {
+        self.db_error().is_some_and(DbError::is_retryable)
+    }
+
     pub(crate) fn statement(sql: &str, source: DbError) -> Self {
         Error::Statement {
             sql: sql.to_owned(),

@@ -149,7 +149,7 @@ impl Engine {
     pub fn open_with(path: impl AsRef<Path>, config: Config) -> Result<Engine> {
         let location = Location::File(path.as_ref().to_owned());
         let engine = Engine::with_location(location, config, None);
-        let first = engine.connect()?;
+        let first = engine.open_raw()?;
         engine.checkin(first);
         Ok(engine)
     }
@@ -205,6 +205,70 @@ impl Engine {
             config,
             Some(Mutex::new(keep)),
         ))
+    }
+
+    /// Opens the database a URL names: `postgres://user:password@host:port/database` (or
+    /// `postgresql://`; with the `postgres` feature), `sqlite://path/to/file.db`, or
+    /// `sqlite::memory:`. Handy for a `DATABASE_URL` setting:
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite::memory:".into());
+    /// # let url = "sqlite::memory:";
+    /// let engine = Engine::connect(&url)?;
+    /// assert_eq!(engine.dialect(), orm::Dialect::Sqlite);
+    /// # Ok::<(), orm::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Url`] for a URL this build cannot open (a PostgreSQL URL without the
+    /// `postgres` feature, an unknown scheme); the database's error when it cannot connect.
+    pub fn connect(url: &str) -> Result<Engine> {
+        Engine::connect_with(url, Config::default())
+    }
+
+    /// [`connect`](Self::connect) with connections set up as `config` says (the pool size on
+    /// any database; the pragmas on SQLite).
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect).
+    pub fn connect_with(url: &str, config: Config) -> Result<Engine> {
+        if url == "sqlite::memory:" {
+            return Engine::memory();
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            return Engine::open_with(path, config);
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Engine::postgres(url, config);
+        }
+        Err(Error::Url {
+            url: url.to_owned(),
+            message: "unknown scheme: use postgres://..., sqlite://path or sqlite::memory:"
+                .to_owned(),
+        })
+    }
+
+    #[cfg(feature = "postgres")]
+    fn postgres(url: &str, config: Config) -> Result<Engine> {
+        let pg = backend::postgres::PgConfig::parse(url).map_err(|e| Error::Url {
+            url: "postgres://...".to_owned(),
+            message: e.to_string(),
+        })?;
+        let engine = Engine::with_location(Location::Postgres(pg), config, None);
+        let first = engine.open_raw()?;
+        engine.checkin(first);
+        Ok(engine)
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    fn postgres(url: &str, _config: Config) -> Result<Engine> {
+        let shown = url.split('@').next_back().unwrap_or_default();
+        Err(Error::Url {
+            url: format!("postgres://...@{shown}"),
+            message: "this build has no PostgreSQL backend: enable the `postgres` feature of orm"
+                .to_owned(),
+        })
     }
 
     fn with_location(
@@ -494,7 +558,7 @@ impl Engine {
             .pop();
         match pooled {
             Some(c) => Ok(c),
-            None => self.connect(),
+            None => self.open_raw(),
         }
     }
 
@@ -509,7 +573,7 @@ impl Engine {
         }
     }
 
-    fn connect(&self) -> Result<RawConn> {
+    fn open_raw(&self) -> Result<RawConn> {
         Ok(match &self.inner.location {
             Location::File(path) => {
                 RawConn::Sqlite(backend::sqlite::open_file(path, &self.inner.config)?)

@@ -128,6 +128,23 @@ impl SessionCore {
         })
     }
 
+    fn rows_raw(&mut self, text: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
+        self.autoflush()?;
+        let mut rows = Vec::new();
+        let result = self.conn().and_then(|c| {
+            let width = c.column_names(text)?.len();
+            c.query(text, params, |row| {
+                let values = (0..width)
+                    .map(|i| row.get_ref(i).map(Value::from_ref))
+                    .collect::<Result<Vec<_>, _>>()?;
+                rows.push(values);
+                Ok(())
+            })
+        });
+        self.settle(result)?;
+        Ok(rows)
+    }
+
     fn execute_raw(&mut self, text: &str, params: &[Value]) -> Result<usize> {
         self.autoflush()?;
         let result = self.write_conn().and_then(|c| c.execute(text, params));
@@ -286,5 +303,36 @@ impl Session {
     /// several statements in one string); errors of the autoflush.
     pub fn execute_sql(&self, sql: &str, params: impl Params) -> Result<usize> {
         self.shared.enter()?.execute_raw(sql, &params.into_values())
+    }
+
+    /// Runs a hand-written query and returns its rows as plain [`Value`]s, column by
+    /// column (SQLAlchemy's `session.execute(text(...)).all()`); pending changes are flushed
+    /// first. For rows that are objects, use [`query_as`](Self::query_as).
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # use orm::Value;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Hero,)>()?;
+    /// let session = Session::new(&engine);
+    /// session.add(&Hero { name: "Deadpond".into(), ..Default::default() }.track())?;
+    /// let rows = session.query_rows("SELECT name, age FROM hero WHERE name LIKE ?", ("Dead%",))?;
+    /// assert_eq!(rows, [[Value::Text("Deadpond".into()), Value::Null]]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// Statement errors; errors of the autoflush.
+    pub fn query_rows(&self, sql: &str, params: impl Params) -> Result<Vec<Vec<Value>>> {
+        self.shared.enter()?.rows_raw(sql, &params.into_values())
     }
 }
