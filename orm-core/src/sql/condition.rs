@@ -260,6 +260,7 @@ mod tests {
         Some(ForeignKeyDef {
             table: "shelf",
             column,
+            on_delete: None,
         })
     }
 
@@ -293,6 +294,10 @@ mod tests {
             lazy: Lazy::Select,
             order_by: None,
             post_update: false,
+            foreign_key: None,
+            local: None,
+            remote: None,
+            passive_deletes: false,
         }],
         Factory::NONE,
     );
@@ -312,6 +317,10 @@ mod tests {
             lazy: Lazy::Select,
             order_by: None,
             post_update: false,
+            foreign_key: None,
+            local: None,
+            remote: None,
+            passive_deletes: false,
         }],
         Factory::NONE,
     );
