@@ -32,7 +32,7 @@ pub use relation::{Many, One};
 pub use schema::{
     ColumnDef, ForeignKeyDef, Lazy, OnDelete, RelationDef, RelationKind, TableMeta, Tables,
 };
-pub use session::{Param, Params, Rows, Session};
+pub use session::{ColumnHistory, Param, Params, Rows, Session};
 pub use table::Table;
 pub use value::{ConvertError, Key, KeyPart, SqlType, Value};
 

@@ -23,6 +23,7 @@ use crate::value::Key;
 mod bulk;
 mod fetch;
 mod inner;
+mod inspect;
 mod load;
 mod queries;
 mod raw;
@@ -34,6 +35,7 @@ pub(crate) use load::{
     lookup, referenced_by, referenced_key, register_modified, reload, require_session,
     set_one_keys, target_key,
 };
+pub use inspect::ColumnHistory;
 pub use raw::{Param, Params};
 pub use rows::Rows;
 
