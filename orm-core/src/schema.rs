@@ -403,17 +403,27 @@ fn resolve(owner: &'static TableMeta, rel: &RelationDef) -> Result<Resolved, Str
     }
 }
 
-/// A set of tables, given as a tuple type to [`Engine::create_all`](crate::Engine::create_all).
+/// A set of tables, given as a type to [`Engine::create_all`](crate::Engine::create_all):
+/// one table (`Hero`), a tuple of up to 12 (`(Team, Hero)`), or tuples of those, nested to
+/// any depth for more (`((A, B, C), (D, E), F)`).
 pub trait Tables {
     /// The metadata of each table in the set.
     fn metas() -> Vec<&'static TableMeta>;
 }
 
+impl<T: crate::Table> Tables for T {
+    fn metas() -> Vec<&'static TableMeta> {
+        vec![T::meta()]
+    }
+}
+
 macro_rules! tables_tuple {
     ($($t:ident),+) => {
-        impl<$($t: crate::Table),+> Tables for ($($t,)+) {
+        impl<$($t: Tables),+> Tables for ($($t,)+) {
             fn metas() -> Vec<&'static TableMeta> {
-                vec![$($t::meta()),+]
+                let mut all = Vec::new();
+                $(all.extend($t::metas());)+
+                all
             }
         }
     };
@@ -430,6 +440,49 @@ tables_tuple!(A, B, C, D, E, F, G, H, I);
 tables_tuple!(A, B, C, D, E, F, G, H, I, J);
 tables_tuple!(A, B, C, D, E, F, G, H, I, J, K);
 tables_tuple!(A, B, C, D, E, F, G, H, I, J, K, L);
+
+/// Checks every table of a set before any is created: each foreign key names a column of
+/// its table (when that table is in the set) with the same SQL type, and every relationship
+/// resolves to columns. The error names the struct and field at fault.
+pub(crate) fn check_tables(tables: &[&'static TableMeta]) -> Result<()> {
+    for t in tables {
+        for c in t.columns {
+            let Some(fk) = c.foreign_key else { continue };
+            let Some(target) = tables.iter().find(|x| x.name == fk.table) else {
+                continue;
+            };
+            let Some(j) = target.column_index(fk.column) else {
+                return Err(Error::Schema(format!(
+                    "`{}.{}`: foreign_key = \"{}.{}\" names a column table `{}` does not have; name one of its columns ({})",
+                    t.rust_name,
+                    c.field,
+                    fk.table,
+                    fk.column,
+                    fk.table,
+                    target.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+                )));
+            };
+            let referenced = &target.columns[j];
+            if referenced.sql_type != c.sql_type {
+                return Err(Error::Schema(format!(
+                    "`{}.{}` is {} but its foreign key `{}.{}` is {}; give the field the type of `{}.{}`",
+                    t.rust_name,
+                    c.field,
+                    c.sql_type,
+                    fk.table,
+                    fk.column,
+                    referenced.sql_type,
+                    target.rust_name,
+                    referenced.field
+                )));
+            }
+        }
+        for r in 0..t.relations.len() {
+            t.resolved(r)?;
+        }
+    }
+    Ok(())
+}
 
 /// Orders tables so that every table comes after the tables it references (references to
 /// itself and to tables outside the set are ignored; a cycle keeps the given order).
