@@ -22,6 +22,7 @@ use crate::value::Key;
 
 mod bulk;
 mod fetch;
+mod expunge;
 mod inner;
 mod inspect;
 mod load;
