@@ -5,7 +5,6 @@ mod common;
 
 use common::one_to_many::{hero, team, Hero, Team};
 use common::Db;
-use orm::prelude::*;
 use orm::{Error, Status};
 
 type Models = (Team, Hero);
@@ -37,7 +36,10 @@ fn an_expunged_object_is_not_written_and_the_next_get_loads_a_new_one() -> orm::
     assert_eq!(again.read()?.age, Some(48));
     assert_eq!(db.table("SELECT age FROM hero WHERE id = 1"), ["48"]);
     // Not in the session any more.
-    assert!(matches!(session.expunge(&rusty), Err(Error::Detached { .. })));
+    assert!(matches!(
+        session.expunge(&rusty),
+        Err(Error::Detached { .. })
+    ));
     Ok(())
 }
 
@@ -83,7 +85,10 @@ fn expunge_all_forgets_every_object_and_pending_delete() -> orm::Result<()> {
     // The session goes on.
     session.add(&preventers)?;
     session.commit()?;
-    assert_eq!(db.table("SELECT name FROM team ORDER BY id"), ["'Preventers'", "'Avengers'"]);
+    assert_eq!(
+        db.table("SELECT name FROM team ORDER BY id"),
+        ["'Preventers'", "'Avengers'"]
+    );
     Ok(())
 }
 

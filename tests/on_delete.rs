@@ -212,7 +212,10 @@ fn without_passive_deletes_a_cascade_key_deletes_the_loaded_children() -> orm::R
     let sql = db.sql();
     assert!(sql[0].starts_with("SELECT hero.id"), "{sql:#?}");
     assert_eq!(sql.len(), 4, "{sql:#?}");
-    assert!(sql[1].starts_with("DELETE FROM hero WHERE hero.id = ?"), "{sql:#?}");
+    assert!(
+        sql[1].starts_with("DELETE FROM hero WHERE hero.id = ?"),
+        "{sql:#?}"
+    );
     assert_eq!(sql[3], format!("{DELETE_TEAM} (1,)"));
     assert_eq!(db.table("SELECT id FROM hero"), ["3"]);
     Ok(())

@@ -97,7 +97,10 @@ fn both_directions_load_through_their_own_link_column() -> orm::Result<()> {
     assert_eq!(names(&alice.read()?.followers)?, ["Bob"]);
     assert_eq!(
         db.sql(),
-        [format!("{FOLLOWING_OF} (1,)"), format!("{FOLLOWERS_OF} (1,)")]
+        [
+            format!("{FOLLOWING_OF} (1,)"),
+            format!("{FOLLOWERS_OF} (1,)")
+        ]
     );
     // The same objects on every side (identity map).
     let bob = session.get::<Account>(2)?.expect("Bob");

@@ -147,7 +147,11 @@ fn moving_the_recipient_updates_only_its_key_and_both_collections() -> orm::Resu
     );
     assert_eq!(
         db.table(MESSAGES),
-        ["1, 'hi bob', 1, 3", "2, 'hi alice', 2, 1", "3, 'hi all', 1, 3"]
+        [
+            "1, 'hi bob', 1, 3",
+            "2, 'hi alice', 2, 1",
+            "3, 'hi all', 1, 3"
+        ]
     );
     Ok(())
 }

@@ -455,7 +455,9 @@ fn field_name(lit: LitStr) -> syn::Result<LitStr> {
     };
     Err(syn::Error::new(
         lit.span(),
-        format!("`{value}` is not a field name: a relationship option names a foreign-key field{hint}"),
+        format!(
+            "`{value}` is not a field name: a relationship option names a foreign-key field{hint}"
+        ),
     ))
 }
 

@@ -36,7 +36,14 @@ pub fn relation_checks(model: &Model<'_>, index: usize, r: &RelationField<'_>) -
     match (&r.wrapper, &r.link_model) {
         (Wrapper::One, _) => {
             if let Some(lit) = &r.foreign_key {
-                checks.push(named_key(&quote!(#me), &me.to_string(), lit, "foreign_key", &target_table, &target_name));
+                checks.push(named_key(
+                    &quote!(#me),
+                    &me.to_string(),
+                    lit,
+                    "foreign_key",
+                    &target_table,
+                    &target_name,
+                ));
             } else {
                 let msg = format!(
                     "`{me}.{field}` is a One<{target_name}>, but no field of `{me}` has a foreign key to the table of `{target_name}`; add #[orm(foreign_key = \"<table>.id\")] to a field such as `{field}_id`"
@@ -47,7 +54,11 @@ pub fn relation_checks(model: &Model<'_>, index: usize, r: &RelationField<'_>) -
                     .filter(|c| c.foreign_key.is_some())
                     .map(|c| format!("`{}`", c.ident))
                     .collect();
-                let example = model.columns.iter().find(|c| c.foreign_key.is_some()).map_or("...".to_owned(), |c| c.ident.to_string());
+                let example = model
+                    .columns
+                    .iter()
+                    .find(|c| c.foreign_key.is_some())
+                    .map_or("...".to_owned(), |c| c.ident.to_string());
                 let several = format!(
                     "`{me}.{field}`: several fields of `{me}` have a foreign key to `{target_name}` (among {}); say which this relationship follows, e.g. #[orm(relationship(foreign_key = \"{example}\"))]",
                     keys.join(", ")
@@ -61,7 +72,14 @@ pub fn relation_checks(model: &Model<'_>, index: usize, r: &RelationField<'_>) -
         }
         (Wrapper::Many, None) => {
             if let Some(lit) = &r.foreign_key {
-                checks.push(named_key(&quote!(#target), &target_name, lit, "foreign_key", &me_table, &me.to_string()));
+                checks.push(named_key(
+                    &quote!(#target),
+                    &target_name,
+                    lit,
+                    "foreign_key",
+                    &me_table,
+                    &me.to_string(),
+                ));
             } else {
                 let msg = format!(
                     "`{me}.{field}` is a Many<{target_name}>, but `{target_name}` has no foreign key to the table of `{me}`; add #[orm(foreign_key = \"<table>.id\")] to a field of `{target_name}`, or give this relationship a `link_model`"
@@ -82,14 +100,19 @@ pub fn relation_checks(model: &Model<'_>, index: usize, r: &RelationField<'_>) -
             let none_target = format!("link model `{link_name}` has no foreign key to the table of `{target_name}`; it needs one to each side of `{me}.{field}`");
             let many_me = format!("link model `{link_name}` has more than one foreign key to the table of `{me}`; say which links `{me}.{field}`'s owner with `local = \"<field of {link_name}>\"` (and its target with `remote = \"...\"`)");
             let many_target = format!("link model `{link_name}` has more than one foreign key to the table of `{target_name}`; say which links `{me}.{field}`'s target with `remote = \"<field of {link_name}>\"` (and its owner with `local = \"...\"`)");
-            let (local_picked, remote_picked) = (
-                r.local.is_some(),
-                r.remote.is_some(),
-            );
+            let (local_picked, remote_picked) = (r.local.is_some(), r.remote.is_some());
             let partner_remote = partner_picks("remote");
             let partner_local = partner_picks("local");
-            let local_ok = if local_picked { quote!(true) } else { partner_remote };
-            let remote_ok = if remote_picked { quote!(true) } else { partner_local };
+            let local_ok = if local_picked {
+                quote!(true)
+            } else {
+                partner_remote
+            };
+            let remote_ok = if remote_picked {
+                quote!(true)
+            } else {
+                partner_local
+            };
             // Reported on the `link_model = ...` type: the link model is what must change.
             checks.push(quote_spanned!(link.span()=> {
                 let to_me = ::orm::__private::count_foreign_keys(<#link as ::orm::Table>::COLUMNS, #me_table);
@@ -100,10 +123,24 @@ pub fn relation_checks(model: &Model<'_>, index: usize, r: &RelationField<'_>) -
                 if to_target > 1 && !#remote_ok { ::core::panic!(#many_target) }
             }));
             if let Some(lit) = &r.local {
-                checks.push(named_key(&quote!(#link), &link_name, lit, "local", &me_table, &me.to_string()));
+                checks.push(named_key(
+                    &quote!(#link),
+                    &link_name,
+                    lit,
+                    "local",
+                    &me_table,
+                    &me.to_string(),
+                ));
             }
             if let Some(lit) = &r.remote {
-                checks.push(named_key(&quote!(#link), &link_name, lit, "remote", &target_table, &target_name));
+                checks.push(named_key(
+                    &quote!(#link),
+                    &link_name,
+                    lit,
+                    "remote",
+                    &target_table,
+                    &target_name,
+                ));
             }
         }
     }

@@ -116,7 +116,11 @@ impl SessionCore {
                 (state.key.clone(), state.status == Status::Pending)
             };
             if let Some(k) = key {
-                if self.identity.get(obj.meta(), &k).is_some_and(|o| addr(&o) == addr(obj)) {
+                if self
+                    .identity
+                    .get(obj.meta(), &k)
+                    .is_some_and(|o| addr(&o) == addr(obj))
+                {
                     self.identity.remove(obj.meta(), &k);
                 }
             }

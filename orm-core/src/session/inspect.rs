@@ -99,7 +99,11 @@ impl Session {
             })
         };
         if expired {
-            return Ok(ColumnHistory { unchanged: None, added: None, deleted: None });
+            return Ok(ColumnHistory {
+                unchanged: None,
+                added: None,
+                deleted: None,
+            });
         }
         let current = erased.column_value(c)?;
         let (unchanged, added, deleted) = match (pending, snapshot) {
@@ -109,7 +113,11 @@ impl Session {
             }
             _ => (Some(convert(&current)?), None, None),
         };
-        Ok(ColumnHistory { unchanged, added, deleted })
+        Ok(ColumnHistory {
+            unchanged,
+            added,
+            deleted,
+        })
     }
 }
 
@@ -131,5 +139,9 @@ fn changed_columns(obj: &ObjRef) -> Option<Vec<usize>> {
         state.snapshot.clone()
     }?;
     let values = obj.column_values().ok()?;
-    Some((0..values.len()).filter(|&c| values[c] != snapshot[c]).collect())
+    Some(
+        (0..values.len())
+            .filter(|&c| values[c] != snapshot[c])
+            .collect(),
+    )
 }

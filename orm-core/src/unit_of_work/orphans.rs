@@ -179,8 +179,7 @@ impl Plan {
                 }
                 let mut seen = rustc_hash::FxHashSet::default();
                 for child in children {
-                    if !seen.insert(addr(&child)) || self.removed_objects.contains(&addr(&child))
-                    {
+                    if !seen.insert(addr(&child)) || self.removed_objects.contains(&addr(&child)) {
                         continue;
                     }
                     let values = values_with(&child, self.overlay.get(&addr(&child)))?;
