@@ -31,8 +31,10 @@ pub use query::{
     SortTerm, Text, Update, ValuesRow,
 };
 pub use relation::{Many, One};
-pub use schema::{ColumnDef, ForeignKeyDef, Lazy, RelationDef, RelationKind, TableMeta, Tables};
-pub use session::{Param, Params, Rows, Session};
+pub use schema::{
+    ColumnDef, ForeignKeyDef, Lazy, OnDelete, RelationDef, RelationKind, TableMeta, Tables,
+};
+pub use session::{ColumnHistory, Param, Params, Rows, Session};
 pub use table::Table;
 pub use value::{ConvertError, Key, KeyPart, SqlType, Value, ValueRef};
 
@@ -42,7 +44,8 @@ pub mod __private {
     pub use crate::query::sort_terms;
     pub use crate::relation::{CellRef, Reassignment, RelationField};
     pub use crate::schema::{
-        ambiguous_foreign_keys, count_foreign_keys, find_relation, same_kind, same_table,
+        ambiguous_foreign_keys, back_populates_agree, count_foreign_keys, find_column,
+        find_relation, references_table, same_kind, same_table,
     };
     pub use crate::table::{convert, factory, Factory, RowReader};
     pub use crate::value::NotNull;

@@ -17,6 +17,33 @@ pub struct ForeignKeyDef {
     pub table: &'static str,
     /// The referenced column's name.
     pub column: &'static str,
+    /// What the database does to this row when the referenced row is deleted
+    /// (`ondelete = "CASCADE"`); `None` leaves SQLite's default (refuse the delete while a
+    /// row still references it).
+    pub on_delete: Option<OnDelete>,
+}
+
+/// The `ON DELETE` action of a foreign key: `#[orm(foreign_key = "team.id", ondelete =
+/// "CASCADE")]`, SQLAlchemy's `ForeignKey(..., ondelete=...)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDelete {
+    /// `ON DELETE CASCADE`: the referencing rows are deleted with the row they reference.
+    Cascade,
+    /// `ON DELETE SET NULL`: the referencing rows' foreign key becomes NULL.
+    SetNull,
+    /// `ON DELETE RESTRICT`: deleting a row that is still referenced fails.
+    Restrict,
+}
+
+impl OnDelete {
+    /// The action as SQL (`CASCADE`, `SET NULL`, `RESTRICT`).
+    pub fn sql(self) -> &'static str {
+        match self {
+            OnDelete::Cascade => "CASCADE",
+            OnDelete::SetNull => "SET NULL",
+            OnDelete::Restrict => "RESTRICT",
+        }
+    }
 }
 
 /// One column of a table.
@@ -87,6 +114,18 @@ pub struct RelationDef {
     /// `post_update`: the foreign key of this many-to-one is written by an UPDATE after both
     /// rows exist (and set to NULL before a delete), so two tables can refer to each other.
     pub post_update: bool,
+    /// `foreign_key = "field"`: the foreign-key field this relationship follows when there
+    /// are several to the same table (on the owner for a many-to-one, on the target for a
+    /// one-to-many), SQLAlchemy's `foreign_keys=`. `None`: the only one, or the one its
+    /// `back_populates` partner names.
+    pub foreign_key: Option<&'static str>,
+    /// `local = "field"`: the link model's field referencing the owner (many-to-many).
+    pub local: Option<&'static str>,
+    /// `remote = "field"`: the link model's field referencing the target (many-to-many).
+    pub remote: Option<&'static str>,
+    /// `passive_deletes`: deleting the owner leaves the members to the database's `ON
+    /// DELETE` action instead of loading them (loaded members follow in memory).
+    pub passive_deletes: bool,
 }
 
 /// How a relationship loads by default: `#[orm(relationship(lazy = "selectin"))]`,
@@ -274,9 +313,20 @@ impl TableMeta {
     }
 }
 
-fn fk_pairs(from: &TableMeta, to: &TableMeta) -> Result<Vec<(usize, usize)>, String> {
+/// The foreign keys of `from` to `to`, as (column of `from`, column of `to`) pairs: only the
+/// field `chosen` when it is given, else all of them, which must not reference the same
+/// column twice (`option` is the relationship option that would say which to follow).
+fn fk_pairs(
+    from: &TableMeta,
+    to: &TableMeta,
+    chosen: Option<&str>,
+    option: &str,
+) -> Result<Vec<(usize, usize)>, String> {
     let mut pairs = Vec::new();
     for (i, c) in from.columns.iter().enumerate() {
+        if chosen.is_some_and(|f| f != c.field && f != c.name) {
+            continue;
+        }
         if let Some(fk) = c.foreign_key {
             if fk.table == to.name {
                 let j = to.column_index(fk.column).ok_or_else(|| {
@@ -289,13 +339,19 @@ fn fk_pairs(from: &TableMeta, to: &TableMeta) -> Result<Vec<(usize, usize)>, Str
             }
         }
     }
+    if let (Some(field), true) = (chosen, pairs.is_empty()) {
+        return Err(format!(
+            "`{option} = \"{field}\"` names no field of `{}` with a foreign key to table `{}`",
+            from.rust_name, to.name
+        ));
+    }
     if pairs
         .iter()
         .enumerate()
         .any(|(n, p)| pairs[..n].iter().any(|q| q.1 == p.1))
     {
         return Err(format!(
-            "table `{}` has several foreign keys to `{}.{}`; a relationship between the two cannot tell which to follow",
+            "table `{}` has several foreign keys to `{}.{}`; say which this relationship follows with `{option} = \"<field>\"`",
             from.name, to.name, to.columns[pairs[0].1].name
         ));
     }
@@ -308,18 +364,27 @@ fn fk_pairs(from: &TableMeta, to: &TableMeta) -> Result<Vec<(usize, usize)>, Str
     Ok(pairs)
 }
 
+/// The relationship of the target that `rel` names in `back_populates`.
+fn partner(rel: &RelationDef) -> Option<&'static RelationDef> {
+    let back = rel.back_populates?;
+    (rel.target)().relations.iter().find(|r| r.field == back)
+}
+
 fn resolve(owner: &'static TableMeta, rel: &RelationDef) -> Result<Resolved, String> {
     let target = (rel.target)();
+    let partner = partner(rel);
     match rel.kind {
         RelationKind::ManyToOne => {
-            let pairs = fk_pairs(owner, target)?;
+            let chosen = rel.foreign_key.or(partner.and_then(|p| p.foreign_key));
+            let pairs = fk_pairs(owner, target, chosen, "foreign_key")?;
             Ok(Resolved::ManyToOne {
                 local: pairs.iter().map(|p| p.0).collect(),
                 remote: pairs.iter().map(|p| p.1).collect(),
             })
         }
         RelationKind::OneToMany => {
-            let pairs = fk_pairs(target, owner)?;
+            let chosen = rel.foreign_key.or(partner.and_then(|p| p.foreign_key));
+            let pairs = fk_pairs(target, owner, chosen, "foreign_key")?;
             Ok(Resolved::OneToMany {
                 remote_fk: pairs.iter().map(|p| p.0).collect(),
                 local: pairs.iter().map(|p| p.1).collect(),
@@ -329,32 +394,38 @@ fn resolve(owner: &'static TableMeta, rel: &RelationDef) -> Result<Resolved, Str
             let link = (rel
                 .link
                 .ok_or("a many-to-many relationship needs link_model")?)();
-            if owner.name == target.name {
-                return Err(format!(
-                    "link model `{}` links table `{}` to itself; a self-referential many-to-many is not supported yet",
-                    link.rust_name, owner.name
-                ));
-            }
+            let local = rel.local.or(partner.and_then(|p| p.remote));
+            let remote = rel.remote.or(partner.and_then(|p| p.local));
             Ok(Resolved::ManyToMany {
                 link,
-                to_owner: fk_pairs(link, owner)?,
-                to_target: fk_pairs(link, target)?,
+                to_owner: fk_pairs(link, owner, local, "local")?,
+                to_target: fk_pairs(link, target, remote, "remote")?,
             })
         }
     }
 }
 
-/// A set of tables, given as a tuple type to [`Engine::create_all`](crate::Engine::create_all).
+/// A set of tables, given as a type to [`Engine::create_all`](crate::Engine::create_all):
+/// one table (`Hero`), a tuple of up to 12 (`(Team, Hero)`), or tuples of those, nested to
+/// any depth for more (`((A, B, C), (D, E), F)`).
 pub trait Tables {
     /// The metadata of each table in the set.
     fn metas() -> Vec<&'static TableMeta>;
 }
 
+impl<T: crate::Table> Tables for T {
+    fn metas() -> Vec<&'static TableMeta> {
+        vec![T::meta()]
+    }
+}
+
 macro_rules! tables_tuple {
     ($($t:ident),+) => {
-        impl<$($t: crate::Table),+> Tables for ($($t,)+) {
+        impl<$($t: Tables),+> Tables for ($($t,)+) {
             fn metas() -> Vec<&'static TableMeta> {
-                vec![$($t::meta()),+]
+                let mut all = Vec::new();
+                $(all.extend($t::metas());)+
+                all
             }
         }
     };
@@ -371,6 +442,49 @@ tables_tuple!(A, B, C, D, E, F, G, H, I);
 tables_tuple!(A, B, C, D, E, F, G, H, I, J);
 tables_tuple!(A, B, C, D, E, F, G, H, I, J, K);
 tables_tuple!(A, B, C, D, E, F, G, H, I, J, K, L);
+
+/// Checks every table of a set before any is created: each foreign key names a column of
+/// its table (when that table is in the set) with the same SQL type, and every relationship
+/// resolves to columns. The error names the struct and field at fault.
+pub(crate) fn check_tables(tables: &[&'static TableMeta]) -> Result<()> {
+    for t in tables {
+        for c in t.columns {
+            let Some(fk) = c.foreign_key else { continue };
+            let Some(target) = tables.iter().find(|x| x.name == fk.table) else {
+                continue;
+            };
+            let Some(j) = target.column_index(fk.column) else {
+                return Err(Error::Schema(format!(
+                    "`{}.{}`: foreign_key = \"{}.{}\" names a column table `{}` does not have; name one of its columns ({})",
+                    t.rust_name,
+                    c.field,
+                    fk.table,
+                    fk.column,
+                    fk.table,
+                    target.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+                )));
+            };
+            let referenced = &target.columns[j];
+            if referenced.sql_type != c.sql_type {
+                return Err(Error::Schema(format!(
+                    "`{}.{}` is {} but its foreign key `{}.{}` is {}; give the field the type of `{}.{}`",
+                    t.rust_name,
+                    c.field,
+                    c.sql_type,
+                    fk.table,
+                    fk.column,
+                    referenced.sql_type,
+                    target.rust_name,
+                    referenced.field
+                )));
+            }
+        }
+        for r in 0..t.relations.len() {
+            t.resolved(r)?;
+        }
+    }
+    Ok(())
+}
 
 /// Orders tables so that every table comes after the tables it references (references to
 /// itself and to tables outside the set are ignored; a cycle keeps the given order).
@@ -476,6 +590,62 @@ pub const fn find_relation<'a>(
         i += 1;
     }
     None
+}
+
+/// The column of field `field` among `columns`. Used in `const` checks.
+#[doc(hidden)]
+pub const fn find_column<'a>(columns: &'a [ColumnDef], field: &str) -> Option<&'a ColumnDef> {
+    let mut i = 0;
+    while i < columns.len() {
+        if str_eq(columns[i].field, field) {
+            return Some(&columns[i]);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether `column` has a foreign key to table `table`. Used in `const` checks.
+#[doc(hidden)]
+pub const fn references_table(column: &ColumnDef, table: &str) -> bool {
+    match column.foreign_key {
+        Some(fk) => str_eq(fk.table, table),
+        None => false,
+    }
+}
+
+/// How two relationships that name each other in `back_populates` agree, for `const`
+/// checks: 0 when they do, 1 when `other` does not name `mine` back, 2 when it names another
+/// field, 3 when they pick different foreign keys.
+#[doc(hidden)]
+pub const fn back_populates_agree(mine: &RelationDef, other: &RelationDef) -> u8 {
+    match other.back_populates {
+        None => return 1,
+        Some(b) => {
+            if !str_eq(b, mine.field) {
+                return 2;
+            }
+        }
+    }
+    let same = match mine.kind {
+        RelationKind::ManyToMany => {
+            opt_eq(mine.local, other.remote) && opt_eq(mine.remote, other.local)
+        }
+        _ => opt_eq(mine.foreign_key, other.foreign_key),
+    };
+    if same {
+        0
+    } else {
+        3
+    }
+}
+
+/// Whether two optional names agree: equal, or one of them not given.
+const fn opt_eq(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => str_eq(a, b),
+        _ => true,
+    }
 }
 
 /// Whether two table names are equal. Used in `const` checks.

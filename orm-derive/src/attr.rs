@@ -23,6 +23,17 @@ pub const DELETE_ORPHAN: &str = "delete_orphan";
 pub const LAZY: &str = "lazy";
 pub const ORDER_BY: &str = "order_by";
 pub const POST_UPDATE: &str = "post_update";
+pub const LOCAL: &str = "local";
+pub const REMOTE: &str = "remote";
+pub const PASSIVE_DELETES: &str = "passive_deletes";
+pub const ONDELETE: &str = "ondelete";
+
+/// The actions `ondelete = "..."` accepts, with the `orm::OnDelete` variant of each.
+pub const ONDELETE_ACTIONS: &[(&str, &str)] = &[
+    ("CASCADE", "Cascade"),
+    ("SET NULL", "SetNull"),
+    ("RESTRICT", "Restrict"),
+];
 
 /// The loader strategies `lazy = "..."` accepts, with the `orm::Lazy` variant of each.
 pub const LAZY_STRATEGIES: &[(&str, &str)] = &[
@@ -56,6 +67,8 @@ pub struct ColumnField<'a> {
     /// `version`: an integer column counting the row's UPDATEs (optimistic concurrency).
     pub version: bool,
     pub foreign_key: Option<(String, String)>,
+    /// `ondelete = "..."` of the foreign key, as the name of its `orm::OnDelete` variant.
+    pub on_delete: Option<(&'static str, Span)>,
     pub default: Option<Expr>,
 }
 
@@ -80,6 +93,16 @@ pub struct RelationField<'a> {
     pub order_by: Option<Expr>,
     /// `post_update`: the foreign key is written by an UPDATE after both rows exist.
     pub post_update: Option<Span>,
+    /// `foreign_key = "field"`: the foreign-key field this relationship follows (on this
+    /// struct for a `One`, on the target for a `Many`), when there are several.
+    pub foreign_key: Option<LitStr>,
+    /// `local = "field"`: the link model's field referencing this struct (many-to-many).
+    pub local: Option<LitStr>,
+    /// `remote = "field"`: the link model's field referencing the target (many-to-many).
+    pub remote: Option<LitStr>,
+    /// `passive_deletes`: the database deletes or unsets the members (`ondelete`); deleting
+    /// the owner does not load them.
+    pub passive_deletes: Option<Span>,
     /// The `relationship(...)` attribute, for error spans.
     pub attr_span: Span,
 }
@@ -185,6 +208,10 @@ struct RelationAttr {
     lazy: Option<&'static str>,
     order_by: Option<Expr>,
     post_update: Option<Span>,
+    foreign_key: Option<LitStr>,
+    local: Option<LitStr>,
+    remote: Option<LitStr>,
+    passive_deletes: Option<Span>,
 }
 
 enum Parsed<'a> {
@@ -206,6 +233,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
         unique: false,
         version: false,
         foreign_key: None,
+        on_delete: None,
         default: None,
     };
     let mut relation: Option<RelationAttr> = None;
@@ -241,6 +269,11 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                 let lit: LitStr = meta.value()?.parse()?;
                 column.foreign_key = Some(parse_foreign_key(&lit)?);
                 Ok(())
+            } else if path.is_ident(ONDELETE) {
+                column_attr = Some(path.span());
+                let lit: LitStr = meta.value()?.parse()?;
+                column.on_delete = Some((parse_on_delete(&lit)?, lit.span()));
+                Ok(())
             } else if path.is_ident(COLUMN) {
                 column_attr = Some(path.span());
                 let lit: LitStr = meta.value()?.parse()?;
@@ -265,6 +298,10 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                 let mut lazy = None;
                 let mut order_by = None;
                 let mut post_update = None;
+                let mut foreign_key = None;
+                let mut local = None;
+                let mut remote = None;
+                let mut passive_deletes = None;
                 // Every option is optional: `relationship`, `relationship()` and
                 // `relationship(...)` are all accepted.
                 let options = if meta.input.peek(syn::token::Paren) {
@@ -293,9 +330,21 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                     } else if inner.path.is_ident(POST_UPDATE) {
                         post_update = Some(inner.path.span());
                         Ok(())
+                    } else if inner.path.is_ident(FOREIGN_KEY) {
+                        foreign_key = Some(field_name(inner.value()?.parse::<LitStr>()?)?);
+                        Ok(())
+                    } else if inner.path.is_ident(LOCAL) {
+                        local = Some(field_name(inner.value()?.parse::<LitStr>()?)?);
+                        Ok(())
+                    } else if inner.path.is_ident(REMOTE) {
+                        remote = Some(field_name(inner.value()?.parse::<LitStr>()?)?);
+                        Ok(())
+                    } else if inner.path.is_ident(PASSIVE_DELETES) {
+                        passive_deletes = Some(inner.path.span());
+                        Ok(())
                     } else {
                         Err(inner.error(format!(
-                            "unknown relationship option; expected `{BACK_POPULATES} = \"field\"`, `{LINK_MODEL} = Type`, `{DELETE_ORPHAN}`, `{LAZY} = \"selectin\"`, `{ORDER_BY} = Target::column` or `{POST_UPDATE}`"
+                            "unknown relationship option; expected `{BACK_POPULATES} = \"field\"`, `{LINK_MODEL} = Type`, `{FOREIGN_KEY} = \"field\"`, `{LOCAL} = \"field\"`, `{REMOTE} = \"field\"`, `{DELETE_ORPHAN}`, `{PASSIVE_DELETES}`, `{LAZY} = \"selectin\"`, `{ORDER_BY} = Target::column` or `{POST_UPDATE}`"
                         )))
                     }
                 })
@@ -308,11 +357,15 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                     lazy,
                     order_by,
                     post_update,
+                    foreign_key,
+                    local,
+                    remote,
+                    passive_deletes,
                 });
                 Ok(())
             } else {
                 Err(meta.error(format!(
-                    "unknown attribute; expected one of `{PRIMARY_KEY}`, `{INDEX}`, `{UNIQUE}`, `{VERSION}`, `{FOREIGN_KEY} = \"table.column\"`, `{COLUMN} = \"name\"`, `{DEFAULT} = expr`, `{SKIP}`, `{RELATIONSHIP}(...)`"
+                    "unknown attribute; expected one of `{PRIMARY_KEY}`, `{INDEX}`, `{UNIQUE}`, `{VERSION}`, `{FOREIGN_KEY} = \"table.column\"`, `{ONDELETE} = \"CASCADE\"`, `{COLUMN} = \"name\"`, `{DEFAULT} = expr`, `{SKIP}`, `{RELATIONSHIP}(...)`"
                 )))
             }
         });
@@ -348,6 +401,10 @@ fn parse_field(field: &syn::Field) -> syn::Result<Parsed<'_>> {
                 lazy: attr.lazy,
                 order_by: attr.order_by,
                 post_update: attr.post_update,
+                foreign_key: attr.foreign_key,
+                local: attr.local,
+                remote: attr.remote,
+                passive_deletes: attr.passive_deletes,
                 attr_span: attr.span,
             }))
         }
@@ -383,6 +440,40 @@ fn parse_foreign_key(lit: &LitStr) -> syn::Result<(String, String)> {
             format!("malformed foreign key `{value}`: expected \"table.column\", e.g. \"team.id\""),
         )),
     }
+}
+
+/// A relationship option naming a field (`foreign_key = "sender_id"`): an identifier, not
+/// `"table.column"`.
+fn field_name(lit: LitStr) -> syn::Result<LitStr> {
+    let value = lit.value();
+    if is_identifier(&value) {
+        return Ok(lit);
+    }
+    let hint = match value.split_once('.') {
+        Some((_, field)) if is_identifier(field) => format!(", e.g. \"{field}\""),
+        _ => String::new(),
+    };
+    Err(syn::Error::new(
+        lit.span(),
+        format!(
+            "`{value}` is not a field name: a relationship option names a foreign-key field{hint}"
+        ),
+    ))
+}
+
+/// `ondelete = "..."`: one of [`ONDELETE_ACTIONS`], as its `orm::OnDelete` variant name.
+fn parse_on_delete(lit: &LitStr) -> syn::Result<&'static str> {
+    let value = lit.value();
+    ONDELETE_ACTIONS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(&value))
+        .map(|(_, variant)| *variant)
+        .ok_or_else(|| {
+            syn::Error::new(
+                lit.span(),
+                format!("unknown ondelete action `{value}`; expected \"CASCADE\", \"SET NULL\" or \"RESTRICT\""),
+            )
+        })
 }
 
 /// `lazy = "..."`: one of [`LAZY_STRATEGIES`], as its `orm::Lazy` variant name.

@@ -7,6 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::attr::{Model, RelationField, Wrapper};
+use crate::checks;
 
 pub fn expand(model: &Model<'_>) -> TokenStream {
     let ident = model.ident;
@@ -17,8 +18,15 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
         let name = &c.column;
         let field = c.ident.to_string();
         let (pk, index, unique, version) = (c.primary_key, c.index, c.unique, c.version);
+        let on_delete = match c.on_delete {
+            Some((action, _)) => {
+                let action = syn::Ident::new(action, proc_macro2::Span::call_site());
+                quote!(::core::option::Option::Some(::orm::OnDelete::#action))
+            }
+            None => quote!(::core::option::Option::None),
+        };
         let fk = match &c.foreign_key {
-            Some((t, col)) => quote!(::core::option::Option::Some(::orm::ForeignKeyDef { table: #t, column: #col })),
+            Some((t, col)) => quote!(::core::option::Option::Some(::orm::ForeignKeyDef { table: #t, column: #col, on_delete: #on_delete })),
             None => quote!(::core::option::Option::None),
         };
         let sql_type = quote_spanned!(ty.span()=> <#ty as ::orm::SqlType>::SQL_TYPE);
@@ -90,11 +98,15 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
             #vis const #f: ::orm::Relation<#ident, #target> = ::orm::Relation::new(#i);
         }
     });
-    let checks = model.relations.iter().map(|r| relation_checks(model, r));
+    let checks = model
+        .relations
+        .iter()
+        .enumerate()
+        .map(|(i, r)| checks::relation_checks(model, i, r));
     let default_impl = default_impl(model);
 
     quote! {
-        #[allow(non_upper_case_globals, clippy::all)]
+        #[allow(non_upper_case_globals, unused_braces, clippy::all)]
         const _: () = {
             #[automatically_derived]
             impl ::orm::Table for #ident {
@@ -219,6 +231,12 @@ fn relation_def(r: &RelationField<'_>) -> TokenStream {
     };
     let orphan = r.delete_orphan.is_some();
     let post_update = r.post_update.is_some();
+    let passive_deletes = r.passive_deletes.is_some();
+    let name = |lit: &Option<syn::LitStr>| match lit {
+        Some(l) => quote!(::core::option::Option::Some(#l)),
+        None => quote!(::core::option::Option::None),
+    };
+    let (foreign_key, local, remote) = (name(&r.foreign_key), name(&r.local), name(&r.remote));
     let lazy = syn::Ident::new(r.lazy.unwrap_or("Select"), proc_macro2::Span::call_site());
     let order_by = match &r.order_by {
         Some(key) => quote_spanned! {key.span()=>
@@ -243,102 +261,11 @@ fn relation_def(r: &RelationField<'_>) -> TokenStream {
             lazy: ::orm::Lazy::#lazy,
             order_by: #order_by,
             post_update: #post_update,
+            foreign_key: #foreign_key,
+            local: #local,
+            remote: #remote,
+            passive_deletes: #passive_deletes,
         }
-    }
-}
-
-/// `const` assertions, spanned on the relationship attribute (or the part of it at fault), for
-/// the rules that need the other struct: `back_populates` names a relationship of the right
-/// kind pointing back here, and foreign keys link the tables.
-fn relation_checks(model: &Model<'_>, r: &RelationField<'_>) -> TokenStream {
-    let me = model.ident;
-    let target = r.target;
-    let span = r.attr_span;
-    let field = r.ident.to_string();
-    let target_name = quote!(#target).to_string().replace(' ', "");
-    let mut checks = Vec::new();
-
-    let fk = match (&r.wrapper, &r.link_model) {
-        (Wrapper::One, _) => {
-            let msg = format!(
-                "`{me}.{field}` is a One<{target_name}>, but no field of `{me}` has a foreign key to the table of `{target_name}`; add #[orm(foreign_key = \"<table>.id\")] to a field such as `{field}_id`"
-            );
-            let several = format!(
-                "`{me}.{field}`: several fields of `{me}` have a foreign key to the same column of `{target_name}`, and nothing says which this relationship follows (not supported yet)"
-            );
-            quote_spanned!(span=> {
-                if ::orm::__private::count_foreign_keys(<#me as ::orm::Table>::COLUMNS, <#target as ::orm::Table>::TABLE_NAME) == 0 { ::core::panic!(#msg) }
-                if ::orm::__private::ambiguous_foreign_keys(<#me as ::orm::Table>::COLUMNS, <#target as ::orm::Table>::TABLE_NAME) { ::core::panic!(#several) }
-            })
-        }
-        (Wrapper::Many, None) => {
-            let msg = format!(
-                "`{me}.{field}` is a Many<{target_name}>, but `{target_name}` has no foreign key to the table of `{me}`; add #[orm(foreign_key = \"<table>.id\")] to a field of `{target_name}`, or give this relationship a `link_model`"
-            );
-            let several = format!(
-                "`{me}.{field}`: several fields of `{target_name}` have a foreign key to the same column of `{me}`, and nothing says which this relationship follows (not supported yet)"
-            );
-            quote_spanned!(span=> {
-                if ::orm::__private::count_foreign_keys(<#target as ::orm::Table>::COLUMNS, <#me as ::orm::Table>::TABLE_NAME) == 0 { ::core::panic!(#msg) }
-                if ::orm::__private::ambiguous_foreign_keys(<#target as ::orm::Table>::COLUMNS, <#me as ::orm::Table>::TABLE_NAME) { ::core::panic!(#several) }
-            })
-        }
-        (Wrapper::Many, Some(link)) => {
-            let link_name = quote!(#link).to_string().replace(' ', "");
-            let none_me = format!("link model `{link_name}` has no foreign key to the table of `{me}`; it needs one to each side of `{me}.{field}`");
-            let none_target = format!("link model `{link_name}` has no foreign key to the table of `{target_name}`; it needs one to each side of `{me}.{field}`");
-            let many = format!("link model `{link_name}` has more than one foreign key to the same side of `{me}.{field}`, and nothing says which to use");
-            // Reported on the `link_model = ...` type: the link model is what must change.
-            quote_spanned!(link.span()=> {
-                let to_me = ::orm::__private::count_foreign_keys(<#link as ::orm::Table>::COLUMNS, <#me as ::orm::Table>::TABLE_NAME);
-                let to_target = ::orm::__private::count_foreign_keys(<#link as ::orm::Table>::COLUMNS, <#target as ::orm::Table>::TABLE_NAME);
-                if to_me == 0 { ::core::panic!(#none_me) }
-                if to_target == 0 { ::core::panic!(#none_target) }
-                if !::orm::__private::same_table(<#me as ::orm::Table>::TABLE_NAME, <#target as ::orm::Table>::TABLE_NAME) && (to_me > 1 || to_target > 1) { ::core::panic!(#many) }
-            })
-        }
-    };
-    checks.push(fk);
-
-    if let Some(back) = &r.back_populates {
-        let back_name = back.value();
-        let bspan = back.span();
-        let missing = format!(
-            "back_populates = \"{back_name}\": `{target_name}` has no relationship field `{back_name}`"
-        );
-        let wrong_target = format!(
-            "back_populates = \"{back_name}\": `{target_name}.{back_name}` does not point back at `{me}`"
-        );
-        let (expected, wrong_kind) = match (&r.wrapper, &r.link_model) {
-            (Wrapper::One, _) => (
-                quote!(::orm::RelationKind::OneToMany),
-                format!("back_populates = \"{back_name}\": `{target_name}.{back_name}` must be a one-to-many `Many<{me}>` (without link_model) to mirror the One<{target_name}> `{me}.{field}`"),
-            ),
-            (Wrapper::Many, None) => (
-                quote!(::orm::RelationKind::ManyToOne),
-                format!("back_populates = \"{back_name}\": `{target_name}.{back_name}` must be a `One<{me}>` to mirror the Many<{target_name}> `{me}.{field}`"),
-            ),
-            (Wrapper::Many, Some(_)) => (
-                quote!(::orm::RelationKind::ManyToMany),
-                format!("back_populates = \"{back_name}\": `{target_name}.{back_name}` must be a `Many<{me}>` with the same link_model to mirror `{me}.{field}`"),
-            ),
-        };
-        checks.push(quote_spanned!(bspan=> {
-            match ::orm::__private::find_relation(<#target as ::orm::Table>::RELATIONS, #back_name) {
-                ::core::option::Option::None => ::core::panic!(#missing),
-                ::core::option::Option::Some(other) => {
-                    if !::orm::__private::same_table(other.target_table, <#me as ::orm::Table>::TABLE_NAME) {
-                        ::core::panic!(#wrong_target)
-                    }
-                    if !::orm::__private::same_kind(other.kind, #expected) {
-                        ::core::panic!(#wrong_kind)
-                    }
-                }
-            }
-        }));
-    }
-    quote_spanned! {span=>
-        const _: () = { #(#checks)* };
     }
 }
 

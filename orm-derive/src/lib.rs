@@ -8,6 +8,7 @@
 //! of them are reported at once.
 
 mod attr;
+mod checks;
 mod expand;
 mod valid;
 

@@ -15,6 +15,8 @@ pub fn check(model: &Model<'_>) -> syn::Result<()> {
     check_unique_columns(model, &mut errors);
     check_column_types(model, &mut errors);
     check_relationship_options(model, &mut errors);
+    check_relationship_keys(model, &mut errors);
+    check_on_delete(model, &mut errors);
     errors.finish()
 }
 
@@ -127,6 +129,63 @@ fn check_version_column(model: &Model<'_>, errors: &mut Errors) {
             errors.push(syn::Error::new(
                 c.ident.span(),
                 "the `version` column counts UPDATEs of the row; it cannot be part of the primary key",
+            ));
+        }
+    }
+}
+
+/// `foreign_key = "field"` picks the key of a `One` or a one-to-many `Many`; a many-to-many
+/// picks its link model's keys with `local` / `remote` instead, and only it has them.
+/// `passive_deletes` belongs on a one-to-many `Many<T>`: the members it leaves to the database.
+fn check_relationship_keys(model: &Model<'_>, errors: &mut Errors) {
+    for r in &model.relations {
+        match (&r.link_model, &r.foreign_key) {
+            (Some(_), Some(fk)) => errors.push(syn::Error::new(
+                fk.span(),
+                "a many-to-many relationship picks its link model's keys with `local = \"field\"` (the key to this struct) and `remote = \"field\"` (the key to the target), not `foreign_key`",
+            )),
+            (None, _) => {
+                for lit in r.local.iter().chain(&r.remote) {
+                    errors.push(syn::Error::new(
+                        lit.span(),
+                        "`local` / `remote` name the fields of a `link_model`; this relationship has none (its key is picked with `foreign_key = \"field\"`)",
+                    ));
+                }
+            }
+            _ => {}
+        }
+        if let Some(span) = r.passive_deletes {
+            if r.wrapper == Wrapper::One || r.link_model.is_some() {
+                errors.push(syn::Error::new(
+                    span,
+                    "`passive_deletes` applies to a one-to-many `Many<T>` (without `link_model`) whose members' foreign key has `ondelete`: deleting the owner leaves them to the database",
+                ));
+            }
+        }
+    }
+}
+
+/// `ondelete` qualifies a `foreign_key`; `"SET NULL"` needs a column that can be NULL.
+fn check_on_delete(model: &Model<'_>, errors: &mut Errors) {
+    for c in &model.columns {
+        let Some((action, span)) = c.on_delete else {
+            continue;
+        };
+        if c.foreign_key.is_none() {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`ondelete` says what the database does to this row when the row its foreign key references is deleted; add `foreign_key = \"table.column\"` to `{}`",
+                    c.ident
+                ),
+            ));
+        } else if action == "SetNull" && (option_inner(&c.field.ty).is_none() || c.primary_key) {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "ondelete = \"SET NULL\" needs a column that can be NULL: make `{}` an `Option<...>` (not part of the primary key), or use \"CASCADE\"",
+                    c.ident
+                ),
             ));
         }
     }

@@ -482,10 +482,13 @@ impl Engine {
     /// ```
     ///
     /// # Errors
-    /// When a foreign key names a table that is neither in `M` nor in the database, or a
-    /// statement fails.
+    /// Before anything is created: when a foreign key names a table that is neither in `M`
+    /// nor in the database, a column its table does not have, or a column of another SQL
+    /// type, or when a relationship cannot tell which foreign key it follows (the error
+    /// names the field). Then, when a statement fails.
     pub fn create_all<M: Tables>(&self) -> Result<()> {
         let tables = dependency_order(&M::metas());
+        crate::schema::check_tables(&tables)?;
         let mut conn = self.connection()?;
         conn.begin()?;
         let result = (|| {

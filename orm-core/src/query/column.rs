@@ -97,6 +97,11 @@ impl<T: Table, V: SqlType> Column<T, V> {
         }
     }
 
+    /// The column's position among `T`'s columns.
+    pub(crate) fn position(&self) -> usize {
+        self.index
+    }
+
     /// The column's name.
     ///
     /// ```

@@ -195,7 +195,8 @@ pub(crate) fn load_for_delete(root: &ObjRef) -> Result<()> {
         }
         let meta = obj.meta();
         for (i, rel) in meta.relations.iter().enumerate() {
-            if rel.kind == RelationKind::ManyToOne {
+            // `passive_deletes`: the database deals with the members; none is loaded.
+            if rel.kind == RelationKind::ManyToOne || rel.passive_deletes {
                 continue;
             }
             let members = obj.relations()[i].0.load_members()?;

@@ -21,14 +21,17 @@ use crate::table::Table;
 use crate::value::Key;
 
 mod bulk;
+mod expunge;
 mod fetch;
 mod inner;
+mod inspect;
 mod load;
 mod queries;
 mod raw;
 mod rows;
 
 pub(crate) use fetch::Shape;
+pub use inspect::ColumnHistory;
 pub(crate) use load::{
     cascade, check_cascade, ensure_fresh, foreign_key_of, load_for_delete, load_many, load_one,
     lookup, referenced_by, referenced_key, register_modified, reload, require_session,

@@ -261,6 +261,7 @@ mod tests {
         Some(ForeignKeyDef {
             table: "shelf",
             column,
+            on_delete: None,
         })
     }
 
@@ -294,6 +295,10 @@ mod tests {
             lazy: Lazy::Select,
             order_by: None,
             post_update: false,
+            foreign_key: None,
+            local: None,
+            remote: None,
+            passive_deletes: false,
         }],
         Factory::NONE,
     );
@@ -313,6 +318,10 @@ mod tests {
             lazy: Lazy::Select,
             order_by: None,
             post_update: false,
+            foreign_key: None,
+            local: None,
+            remote: None,
+            passive_deletes: false,
         }],
         Factory::NONE,
     );

@@ -327,12 +327,17 @@ pub(crate) fn create_table(meta: &TableMeta, dialect: Dialect) -> String {
     }
     for c in meta.columns {
         if let Some(fk) = c.foreign_key {
-            parts.push(format!(
+            let mut part = format!(
                 "FOREIGN KEY({}) REFERENCES {} ({})",
                 quote_ident(c.name),
                 quote_ident(fk.table),
                 quote_ident(fk.column)
-            ));
+            );
+            if let Some(action) = fk.on_delete {
+                part.push_str(" ON DELETE ");
+                part.push_str(action.sql());
+            }
+            parts.push(part);
         }
     }
     format!(

@@ -23,6 +23,7 @@ use crate::session::{Inserted, SessionCore};
 use crate::value::{Key, Value};
 
 mod links;
+mod on_delete;
 mod order;
 mod orphans;
 mod post_update;
@@ -122,6 +123,12 @@ struct Plan {
     switched: FxHashSet<usize>,
     /// Post-update foreign keys to write once every row exists: (entry, relationship).
     post_updates: Vec<(usize, usize)>,
+    /// Rows the database deletes with their parent (`ON DELETE CASCADE` through
+    /// `passive_deletes`): no statement; deleted in memory after the flush.
+    db_deletes: Vec<usize>,
+    /// Rows whose foreign key the database sets to NULL (`ON DELETE SET NULL` through
+    /// `passive_deletes`); the overlay holds the NULLs, applied after the flush.
+    db_nulls: Vec<usize>,
 }
 
 pub(crate) fn flush(core: &mut SessionCore) -> Result<()> {
@@ -255,7 +262,17 @@ impl Plan {
         }
         plan.plan_pending_orphans();
         plan.plan_orphans()?;
-        plan.plan_deleted_parents()?;
+        // `passive_deletes` children are found among the objects in memory.
+        let passive = plan.deletes.iter().any(|&i| {
+            let meta = plan.entries[i].obj.meta();
+            meta.relations.iter().any(|r| r.passive_deletes)
+        });
+        let in_memory = if passive {
+            core.identity.objects()
+        } else {
+            Vec::new()
+        };
+        plan.plan_deleted_parents(&in_memory)?;
         plan.plan_row_switches();
         for &i in plan.inserts.iter().chain(&plan.updates) {
             plan.entries[i].obj.check_writable()?;
@@ -340,7 +357,7 @@ impl Plan {
             }
             core.identity.insert(obj.meta(), new_key.clone(), obj);
         }
-        for &i in &self.deletes {
+        for &i in self.deletes.iter().chain(&self.db_deletes) {
             let obj = &self.entries[i].obj;
             let key = {
                 let mut state = obj.state();
@@ -359,9 +376,9 @@ impl Plan {
             state.status = Status::Transient;
             state.session = std::sync::Weak::new();
         }
-        for &i in &self.updates {
-            // Many-to-one relationships whose foreign key was changed by hand now point at
-            // the new row.
+        for &i in self.updates.iter().chain(&self.db_nulls) {
+            // Many-to-one relationships whose foreign key was changed by hand (or set to NULL
+            // by the database) now point at the new row.
             let _ = crate::session::set_one_keys(&self.entries[i].obj);
         }
         for e in &self.entries {

@@ -139,12 +139,23 @@ impl Plan {
     }
 
     /// Children of deleted parents: unset their foreign key, or delete them too
-    /// (`delete_orphan`). Their collections were loaded by `Session::delete`.
-    pub(super) fn plan_deleted_parents(&mut self) -> Result<()> {
-        let mut k = 0;
-        while k < self.deletes.len() {
-            let parent = self.entries[self.deletes[k]].obj.clone();
-            k += 1;
+    /// (`delete_orphan`), or leave them to the database's `ON DELETE` action (see
+    /// [`on_delete`](super::on_delete)). Their collections were loaded by `Session::delete`,
+    /// except `passive_deletes` ones: for those, the children in memory (`in_memory`, the
+    /// identity map's objects) are found by their foreign key.
+    pub(super) fn plan_deleted_parents(&mut self, in_memory: &[ObjRef]) -> Result<()> {
+        let (mut k, mut by_db) = (0, 0);
+        loop {
+            // Rows the database deletes in cascade are parents too, for what is in memory.
+            let parent = if k < self.deletes.len() {
+                k += 1;
+                self.entries[self.deletes[k - 1]].obj.clone()
+            } else if by_db < self.db_deletes.len() {
+                by_db += 1;
+                self.entries[self.db_deletes[by_db - 1]].obj.clone()
+            } else {
+                break;
+            };
             let meta = parent.meta();
             let Some(key) = parent.state().key.clone() else {
                 continue;
@@ -156,15 +167,26 @@ impl Plan {
                 let Resolved::OneToMany { remote_fk, local } = meta.resolved(r)? else {
                     continue;
                 };
-                for child in parent.relations()[r].0.reachable() {
-                    if self.removed_objects.contains(&addr(&child)) {
+                let mut children = parent.relations()[r].0.reachable();
+                if rel.passive_deletes {
+                    let target = (rel.target)();
+                    children.extend(
+                        in_memory
+                            .iter()
+                            .filter(|o| std::ptr::eq(o.meta(), target))
+                            .cloned(),
+                    );
+                }
+                let mut seen = rustc_hash::FxHashSet::default();
+                for child in children {
+                    if !seen.insert(addr(&child)) || self.removed_objects.contains(&addr(&child)) {
                         continue;
                     }
                     let values = values_with(&child, self.overlay.get(&addr(&child)))?;
                     let points_here =
                         referenced_key(meta, remote_fk, local, &values).is_some_and(|k| k == key);
                     if points_here {
-                        self.let_go_of_child(meta, r, &child, remote_fk)?;
+                        self.child_of_deleted_parent(meta, r, &child, remote_fk)?;
                     }
                 }
             }
