@@ -163,8 +163,23 @@ fn a_relationship_to_an_object_outside_the_session_is_an_error() -> orm::Result<
         err.to_string(),
         "Hero.team refers to a Team object that is not in the session; add it with session.add() first"
     );
+    // The session waits for a rollback; the change made on the outsider's side survives it.
+    let refused = session.commit().unwrap_err();
+    assert!(
+        matches!(refused, Error::PendingRollback { .. }),
+        "{refused}"
+    );
+    session.rollback()?;
     session.add(&outsider)?;
+    db.forget();
     session.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            "INSERT INTO team (name, headquarters) VALUES (?, ?) ('Never Added', 'Never Added HQ')",
+            "UPDATE hero SET team_id=? WHERE hero.id = ? (1, 1)",
+        ]
+    );
     assert_eq!(
         db.table("SELECT name, team_id FROM hero"),
         ["'Deadpond', 1"]
@@ -234,6 +249,8 @@ fn linking_an_object_of_another_session_changes_nothing() -> orm::Result<()> {
         Error::OtherSession { .. }
     ));
     assert!(h.read()?.team.get()?.is_none());
+    two.rollback()?;
+    two.add(&h)?;
     two.commit()?;
     assert_eq!(
         db.table("SELECT name, team_id FROM hero"),

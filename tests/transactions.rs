@@ -68,7 +68,8 @@ fn a_rollback_by_sqlite_is_a_rollback_of_the_session() -> orm::Result<()> {
 #[test]
 fn a_failed_flush_that_sqlite_survived_keeps_the_transaction() -> orm::Result<()> {
     // The contrast: a constraint error leaves SQLite's transaction open, so only the failed
-    // flush is undone and what an earlier flush wrote stays.
+    // flush is undone and what an earlier flush wrote stays, until the application rolls
+    // back (which the session waits for, as SQLAlchemy's does).
     let db = Db::new::<(Team, Hero)>();
     let session = db.session();
     let first = hero("first");
@@ -80,10 +81,86 @@ fn a_failed_flush_that_sqlite_survived_keeps_the_transaction() -> orm::Result<()
     let err = session.flush().expect_err("primary key taken");
     assert!(matches!(err, Error::Statement { .. }), "{err:?}");
     assert_eq!(first.status(), Status::Persistent);
+    assert_eq!(first.key(), Some(1.into()));
     assert_eq!(clash.status(), Status::Pending);
     session.delete(&clash)?;
+    assert!(matches!(
+        session.commit(),
+        Err(Error::PendingRollback { .. })
+    ));
+    session.rollback()?;
+    assert_eq!(first.status(), Status::Transient);
+    session.add(&first)?;
     session.commit()?;
     assert_eq!(db.table("SELECT id, name FROM hero"), ["1, 'first'"]);
+    Ok(())
+}
+
+#[test]
+fn after_a_failed_flush_the_session_waits_for_rollback() -> orm::Result<()> {
+    let db = Db::new::<(Team, Hero)>();
+    let session = db.session();
+    let rusty = hero("Rusty-Man");
+    rusty
+        .read()?
+        .team
+        .set(&common::one_to_many::team("Preventers"))?;
+    session.add(&rusty)?;
+    session.commit()?;
+    let rusty = session.get::<Hero>(1)?.expect("row"); // its team is not loaded
+    rusty.write()?.age = Some(48);
+    let clash = hero("clash");
+    clash.write()?.id = Some(1);
+    session.add(&clash)?;
+    db.forget();
+    let err = session.flush().expect_err("primary key taken");
+    assert!(matches!(err, Error::Statement { .. }), "{err:?}");
+    assert_eq!(
+        db.sql(),
+        [
+            "UPDATE hero SET age=? WHERE hero.id = ? (48, 1)",
+            "INSERT INTO hero (id, name, secret_name, age, team_id) VALUES (?, ?, ?, ?, ?) (1, 'clash', 'secret clash', NULL, NULL)",
+        ]
+    );
+
+    // Every way to run SQL is refused, naming the failure and the way out, and runs nothing
+    // (not the failing flush again): flush, commit, queries, raw SQL, lazy loads, reloads.
+    let refused = |r: orm::Result<()>| match r {
+        Err(Error::PendingRollback { cause }) => assert!(cause.contains("UNIQUE"), "{cause}"),
+        other => panic!("expected PendingRollback, got {other:?}"),
+    };
+    refused(session.flush());
+    refused(session.commit());
+    refused(session.exec(select::<Hero>()).map(drop));
+    refused(session.count(select::<Team>()).map(drop));
+    refused(session.execute_sql("UPDATE hero SET age = 1", ()).map(drop));
+    refused(session.get::<Hero>(2).map(drop));
+    refused(rusty.read()?.team.get().map(drop));
+    refused(session.refresh(&rusty));
+    let message = session.commit().unwrap_err().to_string();
+    assert!(
+        message.starts_with("a flush failed earlier in this transaction (statement failed: UNIQUE constraint failed: hero.id"),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("call session.rollback() before using the session again"),
+        "{message}"
+    );
+    assert!(db.all_sql().is_empty(), "nothing ran");
+    // What needs no SQL still works: the identity map, loaded columns, adding objects.
+    assert!(session.get::<Hero>(1)? == Some(rusty.clone()));
+    assert_eq!(rusty.read()?.age, Some(48));
+
+    // The rollback ends it: pending changes are gone, the session works again.
+    session.rollback()?;
+    assert_eq!(clash.status(), Status::Transient);
+    assert_eq!(rusty.read()?.age, None, "expired, read again");
+    rusty.write()?.age = Some(49);
+    session.commit()?;
+    assert_eq!(
+        db.table("SELECT id, name, age FROM hero"),
+        ["1, 'Rusty-Man', 49"]
+    );
     Ok(())
 }
 

@@ -74,7 +74,32 @@ impl SessionCore {
     }
 
     pub(crate) fn conn(&mut self) -> Result<&mut Conn> {
+        self.check_usable()?;
         open_conn(&mut self.conn, &self.engine)
+    }
+
+    /// Fails with [`Error::PendingRollback`] after a failed flush or commit, until
+    /// `rollback()`: every path that runs SQL asks this first (SQLAlchemy's rule: the
+    /// application decides what becomes of the failed transaction before going on).
+    pub(crate) fn check_usable(&self) -> Result<()> {
+        match &self.failed {
+            Some(cause) => Err(Error::PendingRollback {
+                cause: cause.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Passes a result of a flush or commit on, remembering a failure so that the session
+    /// refuses further work until `rollback()`. A borrow conflict is no failure of the unit
+    /// of work: it is found before any SQL runs, and the flush can simply be tried again.
+    pub(super) fn note_failure<R>(&mut self, result: Result<R>) -> Result<R> {
+        if let Err(e) = &result {
+            if !matches!(e, Error::Borrowed { .. } | Error::PendingRollback { .. }) {
+                self.failed = Some(e.to_string());
+            }
+        }
+        result
     }
 
     pub(super) fn check_mine(&self, obj: &ObjRef) -> Result<()> {
@@ -192,8 +217,10 @@ impl SessionCore {
     }
 
     pub(super) fn flush(&mut self) -> Result<()> {
+        self.check_usable()?;
         let result = crate::unit_of_work::flush(self);
-        self.settle(result)
+        let result = self.settle(result);
+        self.note_failure(result)
     }
 
     /// Passes a result on; when it is a failure after which SQLite ended the transaction by
@@ -218,6 +245,7 @@ impl SessionCore {
             Some(conn) => conn.rollback(),
             None => Ok(()),
         };
+        self.failed = None;
         self.wrote_in_tx = false;
         for Inserted { obj, assigned } in std::mem::take(&mut self.inserted_in_tx) {
             if let Some(k) = obj.state().key.clone() {

@@ -79,6 +79,9 @@ pub(crate) struct SessionCore {
     next_holder_sweep: usize,
     expire_on_commit: bool,
     autoflush: bool,
+    /// The message of a flush or commit that failed since the last rollback: until
+    /// `rollback()`, the session refuses to run SQL ([`Error::PendingRollback`]).
+    failed: Option<String>,
 }
 
 /// An object a flush of the open transaction inserted, and the key column the database
@@ -168,6 +171,7 @@ impl Session {
                 next_holder_sweep: 1024,
                 expire_on_commit: true,
                 autoflush: true,
+                failed: None,
             }),
         });
         Session { shared }
@@ -747,7 +751,8 @@ impl Session {
         core.flush()?;
         if let Some(conn) = core.conn.as_mut() {
             let committed = conn.commit();
-            core.settle(committed)?;
+            let committed = core.settle(committed);
+            core.note_failure(committed)?;
         }
         core.wrote_in_tx = false;
         core.inserted_in_tx.clear();
