@@ -439,6 +439,9 @@ impl<T: Table> Tracked<T> {
     /// If the program panics while the guard is out, the change may be half done: the object
     /// can still be read, but the session refuses to flush it ([`Error::Poisoned`]) until
     /// [`Session::refresh`](crate::Session::refresh) reloads it (or it leaves the session).
+    /// A flush that failed for it makes the session wait for
+    /// [`Session::rollback`](crate::Session::rollback), which expires it: the next access
+    /// reloads it whole.
     ///
     /// ```
     /// # use orm::prelude::*;
