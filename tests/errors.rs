@@ -92,16 +92,22 @@ fn conflicting_borrows_are_errors_not_deadlocks() -> orm::Result<()> {
     );
     drop(guard);
 
+    // A change in progress (a write guard) is not flushed: an error, before anything runs,
+    // that leaves the session usable.
     session.add(&h)?;
-    let reading = h.read()?;
+    let writing = h.write()?;
     let err = session.flush().unwrap_err();
     assert!(
         matches!(err, Error::Borrowed { .. }),
-        "the flush must write the new id: {err}"
+        "a half-made change is not written: {err}"
     );
-    drop(reading);
+    drop(writing);
     assert!(db.sql().is_empty(), "checked before anything was written");
+    // A reader does not stop the flush; the new id reaches the field once it is gone.
+    let reading = h.read()?;
     session.flush()?;
+    assert_eq!(reading.id, None);
+    drop(reading);
     assert_eq!(h.read()?.id, Some(1));
     Ok(())
 }

@@ -119,10 +119,28 @@ impl SessionCore {
     }
 
     pub(super) fn autoflush(&mut self) -> Result<()> {
-        if self.autoflush {
+        if self.autoflush && self.no_autoflush == 0 {
             self.flush()?;
         }
         Ok(())
+    }
+
+    /// The autoflush of a lazy load: like a query's, except that it is skipped, not an
+    /// error, when an object it would write is borrowed mutably. That object is in the
+    /// middle of a change (a write guard is out, often on the very object whose relationship
+    /// is read: `hero.write()?.team.get()`), so it cannot be written now, and a flush
+    /// without it could break the dependency order; the load then sees the database as the
+    /// last flush left it, as under `no_autoflush`. Read guards do not stop the flush.
+    pub(crate) fn autoflush_before_load(&mut self) -> Result<bool> {
+        let pending = !(self.new.is_empty() && self.modified.is_empty() && self.deleted.is_empty());
+        if !pending || !self.autoflush || self.no_autoflush > 0 {
+            return Ok(false);
+        }
+        match self.flush() {
+            Ok(()) => Ok(true),
+            Err(Error::Borrowed { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Adds `root` and everything reachable from it, depth first, in the order reached. Like
@@ -257,6 +275,8 @@ impl SessionCore {
                 state.key = None;
                 state.session = Weak::new();
                 state.registered = false;
+                // What the flush could not set on the fields then is void with its row.
+                state.unapplied = None;
             }
             // The row is gone: so is the key the database gave it, and what the flush wrote
             // from its relationships is to be written again if it is added back (a borrowed

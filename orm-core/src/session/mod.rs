@@ -30,9 +30,9 @@ mod rows;
 
 pub(crate) use fetch::Shape;
 pub(crate) use load::{
-    cascade, check_cascade, ensure_fresh, foreign_key_of, load_for_delete, load_many, load_one,
-    lookup, referenced_by, referenced_key, register_modified, reload, require_session,
-    set_one_keys, target_key,
+    autoflush_before_load, cascade, check_cascade, ensure_fresh, foreign_key_of, has_row,
+    load_for_delete, load_many, load_one, lookup, referenced_by, referenced_key, register_modified,
+    reload, require_session, set_one_keys, target_key,
 };
 pub use raw::{Param, Params};
 pub use rows::Rows;
@@ -79,6 +79,8 @@ pub(crate) struct SessionCore {
     next_holder_sweep: usize,
     expire_on_commit: bool,
     autoflush: bool,
+    /// How many [`Session::no_autoflush`] scopes are open.
+    no_autoflush: usize,
     /// The message of a flush or commit that failed since the last rollback: until
     /// `rollback()`, the session refuses to run SQL ([`Error::PendingRollback`]).
     failed: Option<String>,
@@ -171,6 +173,7 @@ impl Session {
                 next_holder_sweep: 1024,
                 expire_on_commit: true,
                 autoflush: true,
+                no_autoflush: 0,
                 failed: None,
             }),
         });
@@ -219,7 +222,9 @@ impl Session {
         self
     }
 
-    /// Whether queries flush pending changes first (default: yes).
+    /// Whether queries, and lazy loads that run SQL (reading a relationship that is not
+    /// loaded), flush pending changes first (default: yes). To turn it off for a few
+    /// statements only, see [`no_autoflush`](Self::no_autoflush).
     ///
     /// ```
     /// # use orm::prelude::*;
@@ -258,6 +263,58 @@ impl Session {
     pub fn autoflush(self, on: bool) -> Session {
         self.shared.lock().autoflush = on;
         self
+    }
+
+    /// Runs `f` with autoflush off (SQLAlchemy's `with session.no_autoflush:`): queries and
+    /// lazy loads inside it do not flush pending changes first. Scopes nest; autoflush is
+    /// back on when the outermost one ends, even if `f` panics.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// let session = Session::new(&engine);
+    /// session.add(&Hero { name: "Deadpond".into(), ..Default::default() }.track())?;
+    /// let before = session.no_autoflush(|s| s.count(select::<Hero>()))?;
+    /// assert_eq!(before, 0); // not written yet
+    /// assert_eq!(session.count(select::<Hero>())?, 1); // flushed first
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Reentrant`] inside a statement hook; otherwise what `f` returns.
+    pub fn no_autoflush<R>(&self, f: impl FnOnce(&Session) -> Result<R>) -> Result<R> {
+        /// Closes the scope when dropped, so a panic in `f` closes it too.
+        struct Scope<'a>(&'a SessionShared);
+        impl Drop for Scope<'_> {
+            fn drop(&mut self) {
+                self.0.lock().no_autoflush -= 1;
+            }
+        }
+        self.shared.enter()?.no_autoflush += 1;
+        let _scope = Scope(&self.shared);
+        f(self)
     }
 
     /// Adds `obj` to the session, with everything reachable through its relationships

@@ -122,6 +122,9 @@ struct Plan {
     switched: FxHashSet<usize>,
     /// Post-update foreign keys to write once every row exists: (entry, relationship).
     post_updates: Vec<(usize, usize)>,
+    /// New members of collections that were not written, not being in the session:
+    /// (entry, relationship, member). They stay recorded after the flush.
+    skipped: Vec<(usize, usize, ObjRef)>,
 }
 
 pub(crate) fn flush(core: &mut SessionCore) -> Result<()> {
@@ -359,9 +362,9 @@ impl Plan {
             state.status = Status::Transient;
             state.session = std::sync::Weak::new();
         }
-        for &i in &self.updates {
-            // Many-to-one relationships whose foreign key was changed by hand now point at
-            // the new row.
+        for &i in self.updates.iter().chain(&self.inserts) {
+            // Many-to-one relationships whose foreign key was set or changed by hand now
+            // point at the row it names.
             let _ = crate::session::set_one_keys(&self.entries[i].obj);
         }
         for e in &self.entries {
@@ -369,6 +372,11 @@ impl Plan {
                 rel.0.clear_history();
             }
             core.note_holder(&e.obj);
+        }
+        for (i, r, member) in &self.skipped {
+            if let Some(cell) = self.entries[*i].obj.relations().get(*r) {
+                cell.0.keep_added(member);
+            }
         }
         core.new.clear();
         core.modified.clear();

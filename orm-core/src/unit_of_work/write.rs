@@ -397,6 +397,7 @@ impl Plan {
                         meta.rust_name,
                         rel.field
                     );
+                    self.skipped.push((i, r, child));
                     continue;
                 }
                 for (&c, v) in remote_fk.iter().zip(&values) {
