@@ -197,31 +197,61 @@ fn a_session_that_read_first_waits_for_another_writer() -> orm::Result<()> {
     Ok(())
 }
 
+/// Rounds per thread of the stress test: 200, or `ORM_STRESS_ROUNDS`.
+fn stress_rounds() -> i64 {
+    std::env::var("ORM_STRESS_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+}
+
 #[test]
 fn concurrent_writers_on_one_file_all_commit() -> orm::Result<()> {
+    // 8 threads x 200 transactions (sized for 2 cores; ORM_STRESS_ROUNDS=2000 for more),
+    // each reading first and then writing: a counter of its own, a hero moved from team to
+    // team (the same heroes for every thread), and a new row that says the commit happened.
     const THREADS: usize = 8;
-    const ROUNDS: i64 = 40;
+    const TEAMS: i64 = 3;
+    let rounds = stress_rounds();
     let db = Db::new::<(Team, Hero)>();
     let setup = db.session();
     for t in 0..THREADS {
         setup.add(&hero(&format!("counter {t}")))?;
     }
+    for t in 0..TEAMS {
+        let team = common::one_to_many::team(&format!("team {t}"));
+        for m in 0..2 {
+            let mover = hero(&format!("mover {t}.{m}"));
+            mover.read()?.team.set(&team)?;
+            setup.add(&mover)?;
+        }
+    }
     setup.commit()?;
+    let movers = i64::try_from(THREADS).expect("small") + 1
+        ..=i64::try_from(THREADS).expect("small") + 2 * TEAMS;
     let start = Arc::new(Barrier::new(THREADS));
     let workers: Vec<_> = (0..THREADS)
         .map(|t| {
             let engine = db.engine.clone();
             let start = Arc::clone(&start);
+            let movers = movers.clone();
             thread::spawn(move || -> orm::Result<()> {
                 start.wait();
                 let key = i64::try_from(t).expect("small") + 1;
-                for round in 0..ROUNDS {
+                let span = movers.end() - movers.start() + 1;
+                for round in 0..rounds {
                     let session = Session::new(&engine);
-                    // Read first (a deferred transaction), then write: a counter of this
-                    // thread's own and a new row.
+                    // Read first (a deferred transaction), then write.
                     let counter = session.get::<Hero>(key)?.expect("counter row");
                     let next = counter.read()?.age.unwrap_or(0) + 1;
                     counter.write()?.age = Some(next);
+                    let mover = session
+                        .get::<Hero>(movers.start() + (key + round) % span)?
+                        .expect("mover row");
+                    let to = session
+                        .get::<Team>((key + round) % TEAMS + 1)?
+                        .expect("team row");
+                    mover.read()?.team.set(&to)?;
                     session.add(&hero(&format!("t{t} r{round}")))?;
                     session.commit()?;
                 }
@@ -233,11 +263,17 @@ fn concurrent_writers_on_one_file_all_commit() -> orm::Result<()> {
         w.join().expect("worker thread")?;
     }
     let counters = db.table("SELECT age FROM hero WHERE name LIKE 'counter %' ORDER BY id");
-    assert_eq!(counters, vec![ROUNDS.to_string(); THREADS]);
+    assert_eq!(counters, vec![rounds.to_string(); THREADS]);
     assert_eq!(
         db.table("SELECT count(*) FROM hero WHERE name LIKE 't% r%'"),
-        [(THREADS as i64 * ROUNDS).to_string()]
+        [(THREADS as i64 * rounds).to_string()]
     );
+    // Every mover is on a team that exists; none was lost or duplicated.
+    assert_eq!(
+        db.table("SELECT count(*) FROM hero JOIN team ON team.id = hero.team_id WHERE hero.name LIKE 'mover %'"),
+        [(2 * TEAMS).to_string()]
+    );
+    assert_eq!(db.table("PRAGMA integrity_check"), ["'ok'"]);
     Ok(())
 }
 
