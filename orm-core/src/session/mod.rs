@@ -8,6 +8,14 @@
 //! an object's own locks are held; the flush (`unit_of_work`) runs under it and never loads
 //! lazily (whatever it needs is loaded before, e.g. by `delete`). Objects with pending changes
 //! are held strongly by the lists here; clean ones only weakly by the identity map.
+//!
+//! A lazy load the user asked for flushes first (autoflush), from the relationship cell with
+//! no lock held: not the session's, not a cell's, not an object's state (the flush takes all
+//! of those). Object data locks are only ever tried, so a guard the user holds cannot hang a
+//! flush: a read guard does not stop it, and a write guard (a change in progress) makes the
+//! lazy load skip its flush. Loads made in the middle of a relationship change never flush
+//! (`relation::LoadFor`). After a failed flush or commit the session refuses SQL until
+//! `rollback()` ([`Error::PendingRollback`]).
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
