@@ -92,16 +92,22 @@ fn conflicting_borrows_are_errors_not_deadlocks() -> orm::Result<()> {
     );
     drop(guard);
 
+    // A change in progress (a write guard) is not flushed: an error, before anything runs,
+    // that leaves the session usable.
     session.add(&h)?;
-    let reading = h.read()?;
+    let writing = h.write()?;
     let err = session.flush().unwrap_err();
     assert!(
         matches!(err, Error::Borrowed { .. }),
-        "the flush must write the new id: {err}"
+        "a half-made change is not written: {err}"
     );
-    drop(reading);
+    drop(writing);
     assert!(db.sql().is_empty(), "checked before anything was written");
+    // A reader does not stop the flush; the new id reaches the field once it is gone.
+    let reading = h.read()?;
     session.flush()?;
+    assert_eq!(reading.id, None);
+    drop(reading);
     assert_eq!(h.read()?.id, Some(1));
     Ok(())
 }
@@ -163,8 +169,23 @@ fn a_relationship_to_an_object_outside_the_session_is_an_error() -> orm::Result<
         err.to_string(),
         "Hero.team refers to a Team object that is not in the session; add it with session.add() first"
     );
+    // The session waits for a rollback; the change made on the outsider's side survives it.
+    let refused = session.commit().unwrap_err();
+    assert!(
+        matches!(refused, Error::PendingRollback { .. }),
+        "{refused}"
+    );
+    session.rollback()?;
     session.add(&outsider)?;
+    db.forget();
     session.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            "INSERT INTO team (name, headquarters) VALUES (?, ?) ('Never Added', 'Never Added HQ')",
+            "UPDATE hero SET team_id=? WHERE hero.id = ? (1, 1)",
+        ]
+    );
     assert_eq!(
         db.table("SELECT name, team_id FROM hero"),
         ["'Deadpond', 1"]
@@ -234,6 +255,8 @@ fn linking_an_object_of_another_session_changes_nothing() -> orm::Result<()> {
         Error::OtherSession { .. }
     ));
     assert!(h.read()?.team.get()?.is_none());
+    two.rollback()?;
+    two.add(&h)?;
     two.commit()?;
     assert_eq!(
         db.table("SELECT name, team_id FROM hero"),

@@ -108,7 +108,10 @@ struct World {
 
 fn world() -> orm::Result<World> {
     let db = Db::new::<(Team, Hero)>();
-    let s = db.session();
+    // These tests look at what a change does in memory, to sides loaded or not, before any
+    // flush: autoflush is off, so a side that loads sees the database as the last flush left
+    // it and applies what was recorded meanwhile (tests/autoflush.rs: the default).
+    let s = db.session().autoflush(false);
     let (a1, a2, b1, solo) = (hero("a1"), hero("a2"), hero("b1"), hero("solo"));
     let a = team_with("A", &[&a1, &a2]);
     let b = team_with("B", &[&b1]);
@@ -959,16 +962,22 @@ fn adding_the_root_of_a_tree_inserts_parents_before_children() -> orm::Result<()
         ]
     );
 
-    // Moving the leaf under `right`.
+    // Moving the leaf under `right`: reading `left`'s children (not loaded) flushes the
+    // move before its SELECT (autoflush).
     leaf.read()?.parent.set(&right)?;
+    assert_eq!(db.sql(), NO_SQL);
     assert_eq!(children(&left)?, []);
     assert_eq!(children(&right)?, [leaf.clone()]);
-    db.forget();
-    s.flush()?;
     assert_eq!(
         db.sql(),
-        ["UPDATE node SET parent_id=? WHERE node.id = ? (3, 4)"]
+        [
+            "UPDATE node SET parent_id=? WHERE node.id = ? (3, 4)",
+            "SELECT node.id, node.name, node.parent_id FROM node WHERE ? = node.parent_id (2,)",
+            "SELECT node.id, node.name, node.parent_id FROM node WHERE ? = node.parent_id (3,)",
+        ]
     );
+    s.flush()?;
+    assert_eq!(db.sql(), NO_SQL);
     s.commit()?;
     assert_eq!(
         db.table("SELECT id, parent_id FROM node ORDER BY id"),

@@ -286,7 +286,18 @@ fn a_failed_flush_leaves_database_and_session_as_they_were() -> orm::Result<()> 
     assert_eq!(fine.status(), Status::Pending);
     assert_eq!(first.read()?.note, "changed", "pending change kept");
 
+    // Like SQLAlchemy, the session refuses to go on until the application rolls back.
     clash.write()?.code = "c".into();
+    let refused = session.commit().unwrap_err();
+    assert!(
+        matches!(&refused, Error::PendingRollback { cause } if cause.contains("UNIQUE")),
+        "{refused}"
+    );
+    session.rollback()?;
+    assert_eq!(fine.status(), Status::Transient);
+    assert_eq!(first.read()?.note, "", "expired and read again");
+    first.write()?.note = "changed".into();
+    session.add_all([&fine, &clash])?;
     session.commit()?;
     assert_eq!(
         db.table("SELECT id, code, note FROM uniq ORDER BY id"),
@@ -541,7 +552,7 @@ fn a_flush_leaves_objects_outside_the_session_untouched() -> orm::Result<()> {
 }
 
 #[test]
-fn a_failed_flush_keeps_what_earlier_flushes_of_the_transaction_wrote() -> orm::Result<()> {
+fn a_failed_flush_undoes_only_itself_until_the_rollback() -> orm::Result<()> {
     let db = Db::new::<(Unique,)>();
     let session = db.session();
     let kept = unique("a");
@@ -549,11 +560,33 @@ fn a_failed_flush_keeps_what_earlier_flushes_of_the_transaction_wrote() -> orm::
     session.flush()?; // written, not committed
     let clash = unique("a");
     session.add(&clash)?;
+    db.forget();
     let err = session.flush().unwrap_err();
     assert!(matches!(err, Error::Statement { .. }), "{err}");
+    // Only the failed flush was undone (a savepoint): the earlier one stands, in memory too.
+    assert_eq!(
+        db.all_sql(),
+        ["INSERT INTO uniq (code, note) VALUES (?, ?) ('a', '')"]
+    );
+    assert_eq!(
+        db.table("SELECT count(*) FROM uniq"),
+        ["0"],
+        "not committed"
+    );
     assert_eq!(kept.status(), Status::Persistent);
     assert_eq!(clash.status(), Status::Pending);
-    session.delete(&clash)?; // give up on the clashing row
+    // The session then waits for the application to roll back (SQLAlchemy's rule), and the
+    // rollback undoes the whole transaction.
+    session.delete(&clash)?;
+    let refused = session.commit().unwrap_err();
+    assert!(
+        matches!(refused, Error::PendingRollback { .. }),
+        "{refused}"
+    );
+    assert!(db.sql().is_empty(), "nothing ran");
+    session.rollback()?;
+    assert_eq!(kept.status(), Status::Transient);
+    session.add(&kept)?;
     session.commit()?;
     assert_eq!(db.table("SELECT id, code FROM uniq"), ["1, 'a'"]);
     Ok(())
@@ -573,6 +606,8 @@ fn a_failed_first_flush_rolls_back_the_transaction_and_the_session_goes_on() -> 
     assert_eq!(sql.last().map(String::as_str), Some("ROLLBACK"), "{sql:?}");
     assert_eq!(existing.read()?.code, "a", "loaded objects stay usable");
     clash.write()?.code = "b".into();
+    session.rollback()?;
+    session.add(&clash)?;
     session.commit()?;
     assert_eq!(
         db.table("SELECT id, code FROM uniq ORDER BY id"),

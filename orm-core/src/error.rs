@@ -130,6 +130,14 @@ pub enum Error {
         /// The failure that made the database roll back.
         source: Box<Error>,
     },
+    /// A flush (or commit) of this session failed, and the session has not been rolled back
+    /// since: like SQLAlchemy's `PendingRollbackError`, it refuses to flush, commit or run SQL
+    /// until [`Session::rollback`](crate::Session::rollback) (or `close`) is called.
+    #[error("a flush failed earlier in this transaction ({cause}); call session.rollback() before using the session again")]
+    PendingRollback {
+        /// The error of the failed flush, as its message.
+        cause: String,
+    },
     /// A relationship declared `lazy = "raise"` was read while not loaded, which would run a
     /// `SELECT` for it alone (the N+1 pattern the declaration guards against).
     #[error("{table}.{field} is not loaded and is declared lazy = \"raise\"; load it with the query, e.g. .options(selectin({table}::{field}))")]

@@ -91,8 +91,10 @@ pub(crate) trait ErasedObj: Send + Sync + 'static {
     fn relations(&self) -> &[CellRef];
     fn column_values(&self) -> Result<Vec<Value>>;
     fn column_value(&self, index: usize) -> Result<Value>;
-    /// Fails with `Borrowed` when a guard is out, so a flush can check before it writes, and
-    /// with `Poisoned` when a panic left a change to the object half done.
+    /// Fails with `Borrowed` when a write guard is out (a change in progress, which a flush
+    /// must not write half of), so a flush can check before it writes, and with `Poisoned`
+    /// when a panic left a change to the object half done. A read guard is no obstacle: what
+    /// the flush sets on the fields (a new id) waits until it is gone (`unapplied`).
     fn check_writable(&self) -> Result<()>;
     /// A reload made the object whole again after a panic under a write guard.
     fn clear_poison(&self);
@@ -160,7 +162,7 @@ impl<T: Table> ErasedObj for ObjCell<T> {
     }
 
     fn check_writable(&self) -> Result<()> {
-        drop(self.write_data()?);
+        drop(self.read_data()?);
         self.apply_unapplied();
         if self.data.is_poisoned() {
             return Err(Error::Poisoned {
@@ -439,6 +441,9 @@ impl<T: Table> Tracked<T> {
     /// If the program panics while the guard is out, the change may be half done: the object
     /// can still be read, but the session refuses to flush it ([`Error::Poisoned`]) until
     /// [`Session::refresh`](crate::Session::refresh) reloads it (or it leaves the session).
+    /// A flush that failed for it makes the session wait for
+    /// [`Session::rollback`](crate::Session::rollback), which expires it: the next access
+    /// reloads it whole.
     ///
     /// ```
     /// # use orm::prelude::*;

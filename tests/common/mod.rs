@@ -66,7 +66,10 @@ impl Db {
             .and_then(|_| setup.commit())
             .expect("create the test schema");
         let sep = if admin_url.contains('?') { '&' } else { '?' };
-        let url = format!("{admin_url}{sep}options=-csearch_path%3D{schema}");
+        // A lock wait that never ends (a leaked transaction) fails the test instead of
+        // hanging the run.
+        let url =
+            format!("{admin_url}{sep}options=-csearch_path%3D{schema}%20-clock_timeout%3D20000");
         let engine = Engine::connect(&url).expect("connect to the test schema");
         engine.create_all::<M>().expect("create tables");
         let log = engine.capture();
@@ -240,7 +243,10 @@ impl Drop for Db {
             }
             #[cfg(feature = "postgres")]
             Place::Postgres { admin, schema, .. } => {
+                // A session the test leaked may still hold locks in the schema: give up on
+                // dropping it after a while (the server is thrown away after the run).
                 let session = Session::new(admin);
+                let _ = session.execute_sql("SET lock_timeout = 2000", ());
                 let _ = session.execute_sql(&format!("DROP SCHEMA {schema} CASCADE"), ());
                 let _ = session.commit();
             }

@@ -9,7 +9,7 @@ use rustc_hash::FxHashSet;
 
 use super::{
     back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, Binding, CellRef,
-    ErasedRelation, History, Reassignment, RelationField,
+    ErasedRelation, History, LoadFor, Reassignment, RelationField,
 };
 use crate::error::{Error, Result};
 use crate::object::{addr, typed, ErasedObj, ObjRef, Tracked, WeakTracked};
@@ -167,7 +167,7 @@ impl<T: Table> Many<T> {
             }
             // Its owner's session let go of it: load (which says why it cannot).
             drop(state);
-            self.cell.ensure_loaded()?;
+            self.cell.load(LoadFor::Change)?;
         };
         if member {
             // A member that came in through its other side (`One::to(&team)` on a new link)
@@ -186,7 +186,7 @@ impl<T: Table> Many<T> {
     /// # Errors
     /// When the collection must be loaded and cannot be.
     pub fn remove(&self, item: &Tracked<T>) -> Result<bool> {
-        self.cell.ensure_loaded()?;
+        self.cell.load(LoadFor::Change)?;
         {
             let mut state = lock(&self.cell.state);
             let Some(i) = state.items.iter().position(|x| x == item) else {
@@ -405,24 +405,28 @@ impl<T: Table> ManyCell<T> {
                 }
             }
         }
-        self.ensure_loaded()?;
+        self.load(LoadFor::Read)?;
         Ok(f(&lock(&self.state).items))
     }
 
     /// Loads the members if they are not loaded. A relationship declared `lazy = "raise"`
-    /// refuses, unless `check_raise` is off (the session's own loads, e.g. for a delete).
-    fn ensure_loaded(&self) -> Result<()> {
-        self.load(true)
-    }
-
-    fn load(&self, check_raise: bool) -> Result<()> {
+    /// refuses (unless this is the session's own load, e.g. for a delete). A load the user
+    /// asked for flushes pending changes before its SELECT (see [`LoadFor`]).
+    fn load(&self, why: LoadFor) -> Result<()> {
         if lock(&self.state).loaded {
             return Ok(());
         }
         let owner = self.owner()?;
         let (index, back) = self.binding.get().map_or((0, None), |b| (b.index, b.back));
-        if check_raise {
+        if why.checks_raise() {
             check_lazy_allowed(&owner, index)?;
+        }
+        if why.autoflushes()
+            && session::has_row(&owner)
+            && session::autoflush_before_load(&owner)?
+            && self.is_loaded()
+        {
+            return Ok(());
         }
         let fetched = session::load_many::<T>(&owner, index)?;
         // A row still linked here whose other side was pointed elsewhere while this side was
@@ -458,6 +462,10 @@ impl<T: Table> ManyCell<T> {
             }
         }
         Ok(())
+    }
+
+    fn is_loaded(&self) -> bool {
+        lock(&self.state).loaded
     }
 
     /// Whether the owner is alive and in a session (so this collection can still load).
@@ -508,7 +516,7 @@ impl<T: Table> ManyCell<T> {
     }
 
     fn replace(&self, new: Vec<Tracked<T>>) -> Result<()> {
-        self.ensure_loaded()?;
+        self.load(LoadFor::Change)?;
         for item in &new {
             self.check_cascade(item)?;
         }
@@ -657,6 +665,12 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
         state.released = None;
     }
 
+    fn keep_added(&self, item: &ObjRef) {
+        if let Some(item) = typed::<T>(item.clone()) {
+            lock(&self.state).record_add(&item);
+        }
+    }
+
     fn forget_added(&self, item: &ObjRef) {
         let mut state = lock(&self.state);
         if let Some(i) = state.added.iter().position(|a| a.addr() == addr(item)) {
@@ -696,7 +710,7 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
     }
 
     fn load_members(&self) -> Result<Vec<ObjRef>> {
-        self.load(false)?;
+        self.load(LoadFor::Session)?;
         Ok(self.reachable())
     }
 

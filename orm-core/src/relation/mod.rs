@@ -90,6 +90,12 @@ pub(crate) trait ErasedRelation: Send + Sync + 'static {
     fn forget_added(&self, item: &ObjRef) {
         let _ = item;
     }
+    /// A flush skipped `item`, a new member not in the session: it stays recorded as added
+    /// (a collection that is not loaded merges it in when it loads, and a later flush writes
+    /// it once it joins the session).
+    fn keep_added(&self, item: &ObjRef) {
+        let _ = item;
+    }
     /// Its owner's INSERT was rolled back: what it holds is a change again (a `One`'s
     /// target, a loaded collection's members), for the owner's next flush.
     fn restore_pending(&self);
@@ -148,6 +154,35 @@ pub(crate) fn lock<S>(m: &Mutex<S>) -> MutexGuard<'_, S> {
 
 pub(crate) fn back_cell(item: &ObjRef, back: Option<usize>) -> Option<Arc<dyn ErasedRelation>> {
     back.and_then(|b| item.relations().get(b).map(|c| Arc::clone(&c.0)))
+}
+
+/// Why a relationship loads, which decides whether `lazy = "raise"` applies and whether
+/// pending changes are flushed first.
+///
+/// Only a load the user asked for autoflushes. A change (`set`, `push`, `remove`, a
+/// back-populate) that needs the current members loads in the middle of being made: a flush
+/// then would write half of it (the old target left, the new one not yet recorded), which is
+/// why SQLAlchemy runs such loads under `no_autoflush`. The session's own loads (what a delete
+/// or an orphan's subtree needs) never flush either.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum LoadFor {
+    /// Reading the relationship (`get`, `len`, `iter`, `contains`, ...): `lazy = "raise"`
+    /// refuses, and pending changes are flushed before the SELECT, as before a query.
+    Read,
+    /// A change needs the current members: `lazy = "raise"` refuses; nothing is flushed.
+    Change,
+    /// The session's own load: neither.
+    Session,
+}
+
+impl LoadFor {
+    pub(crate) fn checks_raise(self) -> bool {
+        self != LoadFor::Session
+    }
+
+    pub(crate) fn autoflushes(self) -> bool {
+        self == LoadFor::Read
+    }
 }
 
 /// Fails with [`Error::LazyLoadRaised`](crate::Error::LazyLoadRaised) when relationship

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use super::{
     back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, Binding, CellRef,
-    ErasedRelation, History, Reassignment, RelationField,
+    ErasedRelation, History, LoadFor, Reassignment, RelationField,
 };
 use crate::error::{Error, Result};
 use crate::object::{addr, typed, ErasedObj, ObjRef, Tracked};
@@ -171,13 +171,14 @@ impl<T: Table> One<T> {
         })
     }
 
-    /// The target, loaded on first access (no SQL when it is in the identity map).
+    /// The target, loaded on first access (no SQL when it is in the identity map; when it
+    /// runs SQL, the session's pending changes are flushed first, unless autoflush is off).
     /// Examples: [`One`], [`One::none`].
     ///
     /// # Errors
-    /// When loading fails or the owner's session is gone.
+    /// When loading fails (or the autoflush before it) or the owner's session is gone.
     pub fn get(&self) -> Result<Option<Tracked<T>>> {
-        self.cell.ensure_loaded()?;
+        self.cell.load(LoadFor::Read)?;
         Ok(lock(&self.cell.state).target.clone())
     }
 
@@ -227,17 +228,24 @@ impl<T: Table> fmt::Debug for One<T> {
 
 impl<T: Table> OneCell<T> {
     /// Loads the target if it is not loaded. A relationship declared `lazy = "raise"` finds
-    /// a target already in the session but refuses to run SQL for it, unless `check_raise`
-    /// is off (the session's own loads).
-    fn ensure_loaded(&self) -> Result<()> {
-        self.load(true)
+    /// a target already in the session but refuses to run SQL for it (unless this is the
+    /// session's own load). A load the user asked for flushes pending changes before its
+    /// SELECT, then starts over: the flush may have given the owner another foreign key.
+    fn load(&self, why: LoadFor) -> Result<()> {
+        let mut may_flush = why.autoflushes();
+        loop {
+            if self.try_load(why, &mut may_flush)? {
+                return Ok(());
+            }
+        }
     }
 
-    fn load(&self, check_raise: bool) -> Result<()> {
+    /// One attempt of [`load`](Self::load): `false` when it flushed and must start over.
+    fn try_load(&self, why: LoadFor, may_flush: &mut bool) -> Result<bool> {
         let key = {
             let state = lock(&self.state);
             if state.loaded {
-                return Ok(());
+                return Ok(true);
             }
             match &state.key {
                 TargetKey::Known(k) => Some(k.clone()),
@@ -270,8 +278,11 @@ impl<T: Table> OneCell<T> {
                 Some(found) => Some(found),
                 None => {
                     let index = self.binding.get().map_or(0, |b| b.index);
-                    if check_raise {
+                    if why.checks_raise() {
                         check_lazy_allowed(&owner, index)?;
+                    }
+                    if std::mem::take(may_flush) && session::autoflush_before_load(&owner)? {
+                        return Ok(false);
                     }
                     session::load_one::<T>(&owner, index, &k)?
                 }
@@ -283,7 +294,7 @@ impl<T: Table> OneCell<T> {
             state.loaded = true;
             state.target = target;
         }
-        Ok(())
+        Ok(true)
     }
 
     fn owner(&self) -> Result<ObjRef> {
@@ -297,7 +308,7 @@ impl<T: Table> OneCell<T> {
     }
 
     fn set_target(&self, new: Option<Tracked<T>>) -> Result<()> {
-        self.ensure_loaded()?;
+        self.load(LoadFor::Change)?;
         if let (Some(new), Ok(owner)) = (&new, self.owner()) {
             session::check_cascade(&owner, &new.erased())?;
         }
@@ -511,7 +522,7 @@ impl<T: Table> ErasedRelation for OneCell<T> {
     }
 
     fn load_members(&self) -> Result<Vec<ObjRef>> {
-        self.load(false)?;
+        self.load(LoadFor::Session)?;
         Ok(self.reachable())
     }
 

@@ -17,6 +17,7 @@ impl SessionCore {
     /// The connection, in a transaction that holds the write lock: for a statement that
     /// writes outside the unit of work.
     pub(super) fn write_conn(&mut self) -> Result<&mut Conn> {
+        self.check_usable()?;
         if self.conn.is_none() {
             self.conn = Some(self.engine.connection()?);
         }

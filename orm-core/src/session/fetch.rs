@@ -75,6 +75,7 @@ impl SessionCore {
         let me = self.me.clone();
         let mut found: Vec<Option<ObjRef>> = Vec::new();
         let mut keys: Vec<Option<Key>> = Vec::new();
+        self.check_usable()?;
         let identity = &mut self.identity;
         open_conn(&mut self.conn, &self.engine)?.query(text, params, |row| {
             for &(meta, offset) in shape.entities {

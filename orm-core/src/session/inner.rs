@@ -74,7 +74,32 @@ impl SessionCore {
     }
 
     pub(crate) fn conn(&mut self) -> Result<&mut Conn> {
+        self.check_usable()?;
         open_conn(&mut self.conn, &self.engine)
+    }
+
+    /// Fails with [`Error::PendingRollback`] after a failed flush or commit, until
+    /// `rollback()`: every path that runs SQL asks this first (SQLAlchemy's rule: the
+    /// application decides what becomes of the failed transaction before going on).
+    pub(crate) fn check_usable(&self) -> Result<()> {
+        match &self.failed {
+            Some(cause) => Err(Error::PendingRollback {
+                cause: cause.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Passes a result of a flush or commit on, remembering a failure so that the session
+    /// refuses further work until `rollback()`. A borrow conflict is no failure of the unit
+    /// of work: it is found before any SQL runs, and the flush can simply be tried again.
+    pub(super) fn note_failure<R>(&mut self, result: Result<R>) -> Result<R> {
+        if let Err(e) = &result {
+            if !matches!(e, Error::Borrowed { .. } | Error::PendingRollback { .. }) {
+                self.failed = Some(e.to_string());
+            }
+        }
+        result
     }
 
     pub(super) fn check_mine(&self, obj: &ObjRef) -> Result<()> {
@@ -94,10 +119,28 @@ impl SessionCore {
     }
 
     pub(super) fn autoflush(&mut self) -> Result<()> {
-        if self.autoflush {
+        if self.autoflush && self.no_autoflush == 0 {
             self.flush()?;
         }
         Ok(())
+    }
+
+    /// The autoflush of a lazy load: like a query's, except that it is skipped, not an
+    /// error, when an object it would write is borrowed mutably. That object is in the
+    /// middle of a change (a write guard is out, often on the very object whose relationship
+    /// is read: `hero.write()?.team.get()`), so it cannot be written now, and a flush
+    /// without it could break the dependency order; the load then sees the database as the
+    /// last flush left it, as under `no_autoflush`. Read guards do not stop the flush.
+    pub(crate) fn autoflush_before_load(&mut self) -> Result<bool> {
+        let pending = !(self.new.is_empty() && self.modified.is_empty() && self.deleted.is_empty());
+        if !pending || !self.autoflush || self.no_autoflush > 0 {
+            return Ok(false);
+        }
+        match self.flush() {
+            Ok(()) => Ok(true),
+            Err(Error::Borrowed { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Adds `root` and everything reachable from it, depth first, in the order reached. Like
@@ -192,8 +235,10 @@ impl SessionCore {
     }
 
     pub(super) fn flush(&mut self) -> Result<()> {
+        self.check_usable()?;
         let result = crate::unit_of_work::flush(self);
-        self.settle(result)
+        let result = self.settle(result);
+        self.note_failure(result)
     }
 
     /// Passes a result on; when it is a failure after which SQLite ended the transaction by
@@ -218,6 +263,7 @@ impl SessionCore {
             Some(conn) => conn.rollback(),
             None => Ok(()),
         };
+        self.failed = None;
         self.wrote_in_tx = false;
         for Inserted { obj, assigned } in std::mem::take(&mut self.inserted_in_tx) {
             if let Some(k) = obj.state().key.clone() {
@@ -229,6 +275,8 @@ impl SessionCore {
                 state.key = None;
                 state.session = Weak::new();
                 state.registered = false;
+                // What the flush could not set on the fields then is void with its row.
+                state.unapplied = None;
             }
             // The row is gone: so is the key the database gave it, and what the flush wrote
             // from its relationships is to be written again if it is added back (a borrowed

@@ -161,6 +161,22 @@ pub(crate) fn ensure_fresh(obj: &ObjRef) -> Result<()> {
     Ok(())
 }
 
+/// Whether `obj` has a row a lazy load can select by (persistent, with a key).
+pub(crate) fn has_row(obj: &ObjRef) -> bool {
+    let state = obj.state();
+    state.status == Status::Persistent && state.key.is_some()
+}
+
+/// The autoflush before a lazy load runs SQL (see [`LoadFor`](crate::relation::LoadFor)):
+/// flushes `owner`'s session when it has pending changes and autoflush is on. Returns
+/// whether it flushed (the load then looks at the relationship again). Callers hold no lock:
+/// not the session's, not a relationship cell's, not an object's state.
+pub(crate) fn autoflush_before_load(owner: &ObjRef) -> Result<bool> {
+    let shared = session_of(owner)?;
+    let mut core = shared.enter()?;
+    core.autoflush_before_load()
+}
+
 /// Remembers that `obj` changed, so the next flush looks at it.
 pub(crate) fn register_modified(obj: &ObjRef) {
     // Inside a statement hook the session is busy (its lock is held): a relationship change

@@ -8,6 +8,14 @@
 //! an object's own locks are held; the flush (`unit_of_work`) runs under it and never loads
 //! lazily (whatever it needs is loaded before, e.g. by `delete`). Objects with pending changes
 //! are held strongly by the lists here; clean ones only weakly by the identity map.
+//!
+//! A lazy load the user asked for flushes first (autoflush), from the relationship cell with
+//! no lock held: not the session's, not a cell's, not an object's state (the flush takes all
+//! of those). Object data locks are only ever tried, so a guard the user holds cannot hang a
+//! flush: a read guard does not stop it, and a write guard (a change in progress) makes the
+//! lazy load skip its flush. Loads made in the middle of a relationship change never flush
+//! (`relation::LoadFor`). After a failed flush or commit the session refuses SQL until
+//! `rollback()` ([`Error::PendingRollback`]).
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
@@ -33,9 +41,9 @@ mod rows;
 pub(crate) use fetch::Shape;
 pub use inspect::ColumnHistory;
 pub(crate) use load::{
-    cascade, check_cascade, ensure_fresh, foreign_key_of, load_for_delete, load_many, load_one,
-    lookup, referenced_by, referenced_key, register_modified, reload, require_session,
-    set_one_keys, target_key,
+    autoflush_before_load, cascade, check_cascade, ensure_fresh, foreign_key_of, has_row,
+    load_for_delete, load_many, load_one, lookup, referenced_by, referenced_key, register_modified,
+    reload, require_session, set_one_keys, target_key,
 };
 pub use raw::{Param, Params};
 pub use rows::Rows;
@@ -82,6 +90,11 @@ pub(crate) struct SessionCore {
     next_holder_sweep: usize,
     expire_on_commit: bool,
     autoflush: bool,
+    /// How many [`Session::no_autoflush`] scopes are open.
+    no_autoflush: usize,
+    /// The message of a flush or commit that failed since the last rollback: until
+    /// `rollback()`, the session refuses to run SQL ([`Error::PendingRollback`]).
+    failed: Option<String>,
 }
 
 /// An object a flush of the open transaction inserted, and the key column the database
@@ -171,6 +184,8 @@ impl Session {
                 next_holder_sweep: 1024,
                 expire_on_commit: true,
                 autoflush: true,
+                no_autoflush: 0,
+                failed: None,
             }),
         });
         Session { shared }
@@ -218,7 +233,9 @@ impl Session {
         self
     }
 
-    /// Whether queries flush pending changes first (default: yes).
+    /// Whether queries, and lazy loads that run SQL (reading a relationship that is not
+    /// loaded), flush pending changes first (default: yes). To turn it off for a few
+    /// statements only, see [`no_autoflush`](Self::no_autoflush).
     ///
     /// ```
     /// # use orm::prelude::*;
@@ -257,6 +274,58 @@ impl Session {
     pub fn autoflush(self, on: bool) -> Session {
         self.shared.lock().autoflush = on;
         self
+    }
+
+    /// Runs `f` with autoflush off (SQLAlchemy's `with session.no_autoflush:`): queries and
+    /// lazy loads inside it do not flush pending changes first. Scopes nest; autoflush is
+    /// back on when the outermost one ends, even if `f` panics.
+    ///
+    /// ```
+    /// # use orm::prelude::*;
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Team {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(relationship(back_populates = "team"))]
+    /// #     pub heroes: Many<Hero>,
+    /// # }
+    /// # #[derive(Table, Debug, Default)]
+    /// # pub struct Hero {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     pub age: Option<i64>,
+    /// #     #[orm(foreign_key = "team.id")]
+    /// #     pub team_id: Option<i64>,
+    /// #     #[orm(relationship(back_populates = "heroes"))]
+    /// #     pub team: One<Team>,
+    /// # }
+    /// # fn main() -> orm::Result<()> {
+    /// # let engine = Engine::memory()?;
+    /// # engine.create_all::<(Team, Hero)>()?;
+    /// let session = Session::new(&engine);
+    /// session.add(&Hero { name: "Deadpond".into(), ..Default::default() }.track())?;
+    /// let before = session.no_autoflush(|s| s.count(select::<Hero>()))?;
+    /// assert_eq!(before, 0); // not written yet
+    /// assert_eq!(session.count(select::<Hero>())?, 1); // flushed first
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Reentrant`] inside a statement hook; otherwise what `f` returns.
+    pub fn no_autoflush<R>(&self, f: impl FnOnce(&Session) -> Result<R>) -> Result<R> {
+        /// Closes the scope when dropped, so a panic in `f` closes it too.
+        struct Scope<'a>(&'a SessionShared);
+        impl Drop for Scope<'_> {
+            fn drop(&mut self) {
+                self.0.lock().no_autoflush -= 1;
+            }
+        }
+        self.shared.enter()?.no_autoflush += 1;
+        let _scope = Scope(&self.shared);
+        f(self)
     }
 
     /// Adds `obj` to the session, with everything reachable through its relationships
@@ -750,7 +819,8 @@ impl Session {
         core.flush()?;
         if let Some(conn) = core.conn.as_mut() {
             let committed = conn.commit();
-            core.settle(committed)?;
+            let committed = core.settle(committed);
+            core.note_failure(committed)?;
         }
         core.wrote_in_tx = false;
         core.inserted_in_tx.clear();

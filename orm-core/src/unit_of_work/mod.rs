@@ -129,6 +129,9 @@ struct Plan {
     /// Rows whose foreign key the database sets to NULL (`ON DELETE SET NULL` through
     /// `passive_deletes`); the overlay holds the NULLs, applied after the flush.
     db_nulls: Vec<usize>,
+    /// New members of collections that were not written, not being in the session:
+    /// (entry, relationship, member). They stay recorded after the flush.
+    skipped: Vec<(usize, usize, ObjRef)>,
 }
 
 pub(crate) fn flush(core: &mut SessionCore) -> Result<()> {
@@ -376,9 +379,14 @@ impl Plan {
             state.status = Status::Transient;
             state.session = std::sync::Weak::new();
         }
-        for &i in self.updates.iter().chain(&self.db_nulls) {
-            // Many-to-one relationships whose foreign key was changed by hand (or set to NULL
-            // by the database) now point at the new row.
+        for &i in self
+            .updates
+            .iter()
+            .chain(&self.inserts)
+            .chain(&self.db_nulls)
+        {
+            // Many-to-one relationships whose foreign key was set or changed by hand (or set
+            // to NULL by the database) now point at the row it names.
             let _ = crate::session::set_one_keys(&self.entries[i].obj);
         }
         for e in &self.entries {
@@ -386,6 +394,11 @@ impl Plan {
                 rel.0.clear_history();
             }
             core.note_holder(&e.obj);
+        }
+        for (i, r, member) in &self.skipped {
+            if let Some(cell) = self.entries[*i].obj.relations().get(*r) {
+                cell.0.keep_added(member);
+            }
         }
         core.new.clear();
         core.modified.clear();

@@ -11,10 +11,20 @@ use crate::value::{Key, Value};
 impl Plan {
     pub(super) fn execute(&mut self, sink: &mut Sink<'_>) -> Result<()> {
         let mut tables: Vec<&'static TableMeta> = Vec::new();
-        for e in &self.entries {
-            let m = e.obj.meta();
+        let mut take = |m: &'static TableMeta| {
             if !tables.iter().any(|t| std::ptr::eq(*t, m)) {
                 tables.push(m);
+            }
+        };
+        for e in &self.entries {
+            let m = e.obj.meta();
+            take(m);
+            // New members of a collection get their foreign key written even when nothing
+            // else of their table is in the flush (a member whose own change was rolled back).
+            for (r, rel) in m.relations.iter().enumerate() {
+                if rel.kind == RelationKind::OneToMany && !e.history[r].added.is_empty() {
+                    take((rel.target)());
+                }
             }
         }
         let order = flush_order(&tables);
@@ -387,6 +397,7 @@ impl Plan {
                         meta.rust_name,
                         rel.field
                     );
+                    self.skipped.push((i, r, child));
                     continue;
                 }
                 for (&c, v) in remote_fk.iter().zip(&values) {
