@@ -86,7 +86,7 @@ pub(crate) enum RawConn {
     Sqlite(rusqlite::Connection),
     /// A PostgreSQL connection.
     #[cfg(feature = "postgres")]
-    Postgres(postgres::PgConn),
+    Postgres(Box<postgres::PgConn>),
 }
 
 impl RawConn {

@@ -93,7 +93,7 @@ pub(crate) fn query<E: From<DbError>>(
 /// The names of the columns a query returns (prepared, not run).
 pub(crate) fn column_names(conn: &Connection, sql: &str) -> Result<Vec<String>, DbError> {
     let stmt = conn.prepare_cached(sql)?;
-    Ok(stmt.column_names().into_iter().map(str::to_owned).collect())
+    Ok(stmt.column_names().map(str::to_owned).collect())
 }
 
 /// Column `index` of a row, borrowed.

@@ -35,7 +35,7 @@ enum Location {
     File(PathBuf),
     Memory(String),
     #[cfg(feature = "postgres")]
-    Postgres(backend::postgres::PgConfig),
+    Postgres(Box<backend::postgres::PgConfig>),
 }
 
 struct EngineInner {
@@ -255,7 +255,7 @@ impl Engine {
             url: "postgres://...".to_owned(),
             message: e.to_string(),
         })?;
-        let engine = Engine::with_location(Location::Postgres(pg), config, None);
+        let engine = Engine::with_location(Location::Postgres(Box::new(pg)), config, None);
         let first = engine.open_raw()?;
         engine.checkin(first);
         Ok(engine)
@@ -585,7 +585,7 @@ impl Engine {
                 RawConn::Sqlite(backend::sqlite::open_memory(uri, &self.inner.config)?)
             }
             #[cfg(feature = "postgres")]
-            Location::Postgres(c) => RawConn::Postgres(c.connect()?),
+            Location::Postgres(c) => RawConn::Postgres(Box::new(c.connect()?)),
         })
     }
 
