@@ -15,6 +15,7 @@ mod schema;
 mod session;
 mod sql;
 mod table;
+mod types;
 mod unit_of_work;
 mod value;
 
@@ -32,7 +33,7 @@ pub use relation::{Many, One};
 pub use schema::{ColumnDef, ForeignKeyDef, Lazy, RelationDef, RelationKind, TableMeta, Tables};
 pub use session::{Param, Params, Rows, Session};
 pub use table::Table;
-pub use value::{ConvertError, Key, KeyPart, SqlType, Value};
+pub use value::{ColumnType, ConvertError, Key, KeyPart, SqlType, Value, ValueRef};
 
 /// What generated code needs; not a public API.
 #[doc(hidden)]
@@ -43,7 +44,6 @@ pub mod __private {
         ambiguous_foreign_keys, count_foreign_keys, find_relation, same_kind, same_table,
     };
     pub use crate::table::{convert, factory, Factory, RowReader};
-    pub use crate::value::NotNull;
     pub use std::sync::Arc;
     pub use std::vec::Vec;
 }

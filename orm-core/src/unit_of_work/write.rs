@@ -409,23 +409,38 @@ impl Plan {
     }
 }
 
-/// Fails for a value SQLite would not give back as written: a NaN float (SQLite stores
-/// it as NULL).
+/// Fails for a value SQLite would not give back as written, in the columns `cols`.
 fn check_storable(
     meta: &'static TableMeta,
     values: &[Value],
     cols: impl Iterator<Item = usize>,
 ) -> Result<()> {
     for c in cols {
-        if matches!(values[c], Value::Real(f) if f.is_nan()) {
-            return Err(Error::InvalidValue {
-                table: meta.name,
-                column: meta.columns[c].name,
-                message: "the value is NaN, which SQLite stores as NULL; store None in an Option<f64> field for a missing number".into(),
-            });
-        }
+        check_storable_value(meta, c, &values[c])?;
     }
     Ok(())
+}
+
+/// Fails for a value SQLite would not give back as written to column `col`: a NaN float
+/// (stored as NULL), or, in an integer column, anything but a 64-bit signed integer (what a
+/// `u64` or `usize` past `i64::MAX` gives, which SQLite would store as a rounded real).
+pub(crate) fn check_storable_value(meta: &'static TableMeta, col: usize, value: &Value) -> Result<()> {
+    let column = &meta.columns[col];
+    let invalid = |message: String| Error::InvalidValue {
+        table: meta.name,
+        column: column.name,
+        message,
+    };
+    match value {
+        Value::Real(f) if f.is_nan() => Err(invalid(
+            "the value is NaN, which SQLite stores as NULL; store None in an Option<f64> field for a missing number".into(),
+        )),
+        Value::Text(t) if column.sql_type == crate::types::UNSIGNED_SQL_TYPE => Err(invalid(format!(
+            "{t} is out of range: SQLite stores integers as 64-bit signed, so a u64 or usize column holds 0 to {}; use i64, or store larger numbers as text (a newtype over String)",
+            i64::MAX
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The primary key in `values`; `why_null` explains a NULL part.
