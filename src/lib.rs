@@ -306,15 +306,15 @@
 //! `orm::engine`) and to hooks registered with [`Engine::on_statement`].
 
 pub use orm_core::*;
-pub use orm_derive::Table;
+pub use orm_derive::{ColumnType, Table};
 
 /// Everything a program usually needs: `use orm::prelude::*;`.
 pub mod prelude {
     pub use orm_core::{
-        delete, func, joined, lazyload, select, selectin, update, Engine, Many, One, Session,
-        Table, Tracked,
+        delete, func, joined, lazyload, select, selectin, update, ColumnType, Engine, Many, One,
+        Session, Table, Tracked,
     };
-    pub use orm_derive::Table;
+    pub use orm_derive::{ColumnType, Table};
 }
 
 #[cfg(doctest)]
