@@ -101,7 +101,10 @@ round_trip!(
     Version,
     [
         Version { major: 1, minor: 2 },
-        Version { major: 1, minor: 10 },
+        Version {
+            major: 1,
+            minor: 10
+        },
         Version { major: 2, minor: 0 }
     ],
     ["1002", "1010", "2000"]
@@ -119,7 +122,10 @@ fn enums_declare_their_sql_type() {
     assert_eq!(<Power as ColumnType>::SQL_TYPE, "VARCHAR(14)");
     assert_eq!(<Level as ColumnType>::SQL_TYPE, "INTEGER");
     assert_eq!(<Email as ColumnType>::SQL_TYPE, "VARCHAR");
-    assert_eq!(ColumnType::to_value(&Status::OffDuty), Value::Text("off_duty".into()));
+    assert_eq!(
+        ColumnType::to_value(&Status::OffDuty),
+        Value::Text("off_duty".into())
+    );
 }
 
 #[test]
@@ -198,9 +204,18 @@ fn filters_with_a_u64_past_i64_max_still_compare_right() -> orm::Result<()> {
         }
         .track(),
     )?;
-    assert_eq!(session.count(select::<Counter>().filter(Counter::hits.lt(u64::MAX)))?, 1);
-    assert_eq!(session.count(select::<Counter>().filter(Counter::hits.ge(u64::MAX)))?, 0);
-    assert_eq!(session.count(select::<Counter>().filter(Counter::hits.eq(u64::MAX)))?, 0);
+    assert_eq!(
+        session.count(select::<Counter>().filter(Counter::hits.lt(u64::MAX)))?,
+        1
+    );
+    assert_eq!(
+        session.count(select::<Counter>().filter(Counter::hits.ge(u64::MAX)))?,
+        0
+    );
+    assert_eq!(
+        session.count(select::<Counter>().filter(Counter::hits.eq(u64::MAX)))?,
+        0
+    );
     Ok(())
 }
 

@@ -33,7 +33,24 @@ pub use relation::{Many, One};
 pub use schema::{ColumnDef, ForeignKeyDef, Lazy, RelationDef, RelationKind, TableMeta, Tables};
 pub use session::{Param, Params, Rows, Session};
 pub use table::Table;
+#[cfg(feature = "serde_json")]
+pub use types::Json;
 pub use value::{ColumnType, ConvertError, Key, KeyPart, SqlType, Value, ValueRef};
+
+// The crates of the enabled column-type features, so that their types are named with the
+// versions this crate implements `ColumnType` for: `orm::chrono::NaiveDate`.
+#[cfg(feature = "chrono")]
+pub use chrono;
+#[cfg(feature = "rust_decimal")]
+pub use rust_decimal;
+#[cfg(feature = "serde")]
+pub use serde;
+#[cfg(feature = "serde_json")]
+pub use serde_json;
+#[cfg(feature = "time")]
+pub use time;
+#[cfg(feature = "uuid")]
+pub use uuid;
 
 /// What generated code needs; not a public API.
 #[doc(hidden)]

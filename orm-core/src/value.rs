@@ -490,16 +490,16 @@ mod tests {
 
     #[test]
     fn conversions_report_what_does_not_fit() {
-        assert!(i8::from_sql(ValueRef::Integer(300))
+        assert!(<i8 as SqlType>::from_sql(ValueRef::Integer(300))
             .unwrap_err()
             .0
             .contains("does not fit"));
-        assert!(String::from_sql(ValueRef::Null)
+        assert!(<String as SqlType>::from_sql(ValueRef::Null)
             .unwrap_err()
             .0
             .contains("Option"));
         assert_eq!(Option::<i64>::from_sql(ValueRef::Null), Ok(None));
-        assert_eq!(bool::from_sql(ValueRef::Integer(1)), Ok(true));
+        assert_eq!(<bool as SqlType>::from_sql(ValueRef::Integer(1)), Ok(true));
     }
 
     #[test]

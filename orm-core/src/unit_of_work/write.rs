@@ -422,9 +422,13 @@ fn check_storable(
 }
 
 /// Fails for a value SQLite would not give back as written to column `col`: a NaN float
-/// (stored as NULL), or, in an integer column, anything but a 64-bit signed integer (what a
-/// `u64` or `usize` past `i64::MAX` gives, which SQLite would store as a rounded real).
-pub(crate) fn check_storable_value(meta: &'static TableMeta, col: usize, value: &Value) -> Result<()> {
+/// (stored as NULL), or what a column type marks as refused (`types::refuse`: a `u64` past
+/// `i64::MAX`, JSON that could not be serialized, a decimal SQLite would round).
+pub(crate) fn check_storable_value(
+    meta: &'static TableMeta,
+    col: usize,
+    value: &Value,
+) -> Result<()> {
     let column = &meta.columns[col];
     let invalid = |message: String| Error::InvalidValue {
         table: meta.name,
@@ -435,11 +439,7 @@ pub(crate) fn check_storable_value(meta: &'static TableMeta, col: usize, value: 
         Value::Real(f) if f.is_nan() => Err(invalid(
             "the value is NaN, which SQLite stores as NULL; store None in an Option<f64> field for a missing number".into(),
         )),
-        Value::Text(t) if column.sql_type == crate::types::UNSIGNED_SQL_TYPE => Err(invalid(format!(
-            "{t} is out of range: SQLite stores integers as 64-bit signed, so a u64 or usize column holds 0 to {}; use i64, or store larger numbers as text (a newtype over String)",
-            i64::MAX
-        ))),
-        _ => Ok(()),
+        v => crate::types::refuse(column.sql_type, v).map_or(Ok(()), |m| Err(invalid(m))),
     }
 }
 
