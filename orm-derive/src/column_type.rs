@@ -209,14 +209,24 @@ fn enumeration(input: &DeriveInput, data: &syn::DataEnum) -> syn::Result<TokenSt
 }
 
 fn text_enum(ident: &Ident, variants: &[(&Ident, String)]) -> TokenStream {
-    let width = variants.iter().map(|(_, t)| t.chars().count()).max().unwrap_or(0);
+    let width = variants
+        .iter()
+        .map(|(_, t)| t.chars().count())
+        .max()
+        .unwrap_or(0);
     let sql_type = format!("VARCHAR({width})");
     let names: Vec<&Ident> = variants.iter().map(|(v, _)| *v).collect();
     let texts: Vec<&str> = variants.iter().map(|(_, t)| t.as_str()).collect();
-    let bytes = texts.iter().map(|t| syn::LitByteStr::new(t.as_bytes(), Span::call_site()));
+    let bytes = texts
+        .iter()
+        .map(|t| syn::LitByteStr::new(t.as_bytes(), Span::call_site()));
     let expected = format!(
         "one of the texts of `{ident}` ({})",
-        texts.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ")
+        texts
+            .iter()
+            .map(|t| format!("'{t}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     quote! {
         const _: () = {
