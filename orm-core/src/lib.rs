@@ -12,6 +12,8 @@ mod object;
 mod query;
 mod relation;
 mod schema;
+#[cfg(feature = "serde")]
+mod serialize;
 mod session;
 mod sql;
 mod table;
