@@ -15,8 +15,11 @@ const STORE: &str = "store";
 const RENAME: &str = "rename";
 const RENAME_ALL: &str = "rename_all";
 
-/// The `rename_all = "..."` conventions, with how each spells a variant name.
-const RENAME_RULES: &[(&str, fn(&str) -> String)] = &[
+/// How a `rename_all` convention spells a variant name.
+type Rule = fn(&str) -> String;
+
+/// The `rename_all = "..."` conventions.
+const RENAME_RULES: &[(&str, Rule)] = &[
     ("lowercase", |s| s.to_lowercase()),
     ("UPPERCASE", |s| s.to_uppercase()),
     ("snake_case", |s| snake(s, '_')),
@@ -89,7 +92,7 @@ fn newtype(input: &DeriveInput, fields: &Fields) -> syn::Result<TokenStream> {
 }
 
 /// The enum's `#[orm(store = ..., rename_all = ...)]`.
-fn enum_options(input: &DeriveInput, errors: &mut Errors) -> (Store, Option<fn(&str) -> String>) {
+fn enum_options(input: &DeriveInput, errors: &mut Errors) -> (Store, Option<Rule>) {
     let mut store = Store::Text;
     let mut rule = None;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("orm")) {

@@ -336,6 +336,7 @@ impl<T: Table> Many<T> {
     }
 
     /// The members if they are loaded, without loading them.
+    #[cfg(feature = "serde")]
     pub(crate) fn peek(&self) -> Option<Vec<Tracked<T>>> {
         self.cell.peek()
     }
@@ -398,6 +399,7 @@ impl<T: Table> ManyCell<T> {
     /// ones it had loaded, while they are all still alive; else loads them.
     /// The members if they are loaded (or, after the session let go, still alive), without
     /// loading them.
+    #[cfg(feature = "serde")]
     pub(crate) fn peek(&self) -> Option<Vec<Tracked<T>>> {
         let state = lock(&self.state);
         if state.loaded {

@@ -204,6 +204,7 @@ impl<T: Table> One<T> {
     }
 
     /// The target if it is loaded, without loading it: `None` when not loaded.
+    #[cfg(feature = "serde")]
     pub(crate) fn peek(&self) -> Option<Option<Tracked<T>>> {
         let state = lock(&self.cell.state);
         state.loaded.then(|| state.target.clone())
