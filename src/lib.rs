@@ -72,9 +72,61 @@
 //! | `skip` | not stored; `Default::default()` when loaded |
 //! | `relationship(back_populates = "f", link_model = L, delete_orphan)` | on a `One<T>` or `Many<T>` field |
 //!
-//! Column types: `i64`, `i32`, `i16`, `i8`, `u32`, `bool`, `f64`, `f32`, `String`,
-//! `Vec<u8>` and `Option<T>` of each (nullable). Each column gets a typed handle for queries:
+//! Column types: `i64`, `i32`, `i16`, `i8`, `u32`, `u64`, `usize` (checked to fit SQLite's
+//! signed integers when written), `bool`, `f64`, `f32`, `String`, `Vec<u8>`, the types of
+//! the cargo features `chrono`, `time`, `uuid`, `serde_json` (`Json<T>` and
+//! `serde_json::Value`) and `rust_decimal` (their storage forms are in the README), your
+//! own, and `Option<T>` of each (nullable). Each column gets a typed handle for queries:
 //! `Hero::name` is a `Column<Hero, String>`, so `Hero::name.eq(3)` does not compile.
+//!
+//! ## Column types of your own
+//!
+//! `#[derive(ColumnType)]` stores a fieldless enum as text (its variant names;
+//! `#[orm(rename = "...")]` on a variant, `#[orm(rename_all = "snake_case")]` on the enum) or,
+//! with `#[orm(store = "integer")]`, as its discriminants; and a struct of one field (a
+//! newtype) as the type of that field. For anything else implement [`ColumnType`] (example
+//! there). `Option` of such a type is a nullable column with nothing more to write.
+//!
+//! ```
+//! use orm::prelude::*;
+//!
+//! #[derive(ColumnType, Debug, Clone, Copy, PartialEq)]
+//! #[orm(rename_all = "lowercase")]
+//! pub enum Power {
+//!     Fly,
+//!     #[orm(rename = "super strength")]
+//!     Strength,
+//! }
+//!
+//! #[derive(ColumnType, Debug, Clone, PartialEq, Default)]
+//! pub struct Email(pub String);
+//!
+//! #[derive(Table, Debug)]
+//! pub struct Hero {
+//!     #[orm(primary_key)]
+//!     pub id: Option<i64>,
+//!     pub power: Power,           // VARCHAR(14): 'fly' or 'super strength'
+//!     pub email: Option<Email>,   // VARCHAR, nullable
+//! }
+//! # fn main() -> orm::Result<()> {
+//! let engine = Engine::memory()?;
+//! engine.create_all::<(Hero,)>()?;
+//! let session = Session::new(&engine);
+//! let hero = Hero { id: None, power: Power::Strength, email: Some(Email("rusty@x.org".into())) };
+//! session.add(&hero.track())?;
+//! let q = select::<Hero>().filter(Hero::power.eq(Power::Strength));
+//! assert_eq!(session.exec(q)?.one()?.read()?.email, Some(Email("rusty@x.org".into())));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## serde (feature `serde`)
+//!
+//! `Tracked<T>` serializes as `T` and deserializes into a new object (for `session.add`);
+//! `One<T>` and `Many<T>` serialize their targets only when loaded (never running a lazy
+//! load), as `null` otherwise or left out with `#[serde(skip_serializing_if =
+//! "One::serializes_as_none")]`; a relationship leading back to an object being serialized
+//! is cut, so cycles end (a hero's team lists no heroes). See `examples/json_api.rs`.
 //!
 //! ## Relationships
 //!
@@ -306,15 +358,15 @@
 //! `orm::engine`) and to hooks registered with [`Engine::on_statement`].
 
 pub use orm_core::*;
-pub use orm_derive::Table;
+pub use orm_derive::{ColumnType, Table};
 
 /// Everything a program usually needs: `use orm::prelude::*;`.
 pub mod prelude {
     pub use orm_core::{
-        delete, func, joined, lazyload, select, selectin, update, Engine, Many, One, Session,
-        Table, Tracked,
+        delete, func, joined, lazyload, select, selectin, update, ColumnType, Engine, Many, One,
+        Session, Table, Tracked,
     };
-    pub use orm_derive::Table;
+    pub use orm_derive::{ColumnType, Table};
 }
 
 #[cfg(doctest)]

@@ -13,9 +13,12 @@ mod object;
 mod query;
 mod relation;
 mod schema;
+#[cfg(feature = "serde")]
+mod serialize;
 mod session;
 mod sql;
 mod table;
+mod types;
 mod unit_of_work;
 mod value;
 
@@ -36,7 +39,24 @@ pub use schema::{
 };
 pub use session::{ColumnHistory, Param, Params, Rows, Session};
 pub use table::Table;
-pub use value::{ConvertError, Key, KeyPart, SqlType, Value, ValueRef};
+#[cfg(feature = "serde_json")]
+pub use types::Json;
+pub use value::{ColumnType, ConvertError, Key, KeyPart, SqlType, Value, ValueRef};
+
+// The crates of the enabled column-type features, so that their types are named with the
+// versions this crate implements `ColumnType` for: `orm::chrono::NaiveDate`.
+#[cfg(feature = "chrono")]
+pub use chrono;
+#[cfg(feature = "rust_decimal")]
+pub use rust_decimal;
+#[cfg(feature = "serde")]
+pub use serde;
+#[cfg(feature = "serde_json")]
+pub use serde_json;
+#[cfg(feature = "time")]
+pub use time;
+#[cfg(feature = "uuid")]
+pub use uuid;
 
 /// What generated code needs; not a public API.
 #[doc(hidden)]
@@ -48,7 +68,6 @@ pub mod __private {
         find_relation, references_table, same_kind, same_table,
     };
     pub use crate::table::{convert, factory, Factory, RowReader};
-    pub use crate::value::NotNull;
     pub use std::sync::Arc;
     pub use std::vec::Vec;
 }

@@ -1,6 +1,8 @@
-//! Values crossing the Rust/SQL border: [`Value`] (an owned SQL value), the [`SqlType`] trait
-//! that maps each supported field type to a column type and back, and [`Key`], the primary
-//! key of a row as the identity map hashes it. Nothing here knows about sessions.
+//! Values crossing the Rust/SQL border: [`Value`] (an owned SQL value), the [`ColumnType`]
+//! trait that maps a Rust type to a column type and back (implemented here for the built-in
+//! types; `types` holds the others), [`SqlType`], what a field's type is (a column type or an
+//! `Option` of one), and [`Key`], the primary key of a row as the identity map hashes it.
+//! Nothing here knows about sessions.
 
 use std::fmt::{self, Write as _};
 
@@ -126,14 +128,90 @@ impl fmt::Display for ConvertError {
     }
 }
 
-/// A Rust type that can be stored in a column.
+/// A Rust type that can be stored in a column: the one trait to implement for a type of
+/// your own. `Option<T>` of any `ColumnType` is then a nullable column of it, with nothing
+/// more to write, and fields of the type work in typed filters (`Event::at.gt(date)`).
 ///
-/// Implemented for `i64`, `i32`, `i16`, `i8`, `u32`, `bool`, `f64`, `f32`, `String`,
-/// `Vec<u8>` and `Option<T>` of each (a nullable column).
+/// Most types need no hand-written implementation: `#[derive(ColumnType)]` stores a
+/// fieldless enum as text or an integer, and a newtype (`struct Email(String)`) as the type
+/// it wraps. Implement the trait by hand for anything else, converting to and from one of
+/// the five SQL values ([`Value`]):
+///
+/// ```
+/// use orm::{ColumnType, ConvertError, Value, ValueRef};
+///
+/// /// A point stored as the text `x,y`.
+/// #[derive(Debug, Clone, Copy, PartialEq, Default)]
+/// pub struct Point {
+///     pub x: i32,
+///     pub y: i32,
+/// }
+///
+/// impl ColumnType for Point {
+///     const SQL_TYPE: &'static str = "VARCHAR";
+///     fn to_value(&self) -> Value {
+///         Value::Text(format!("{},{}", self.x, self.y))
+///     }
+///     fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError> {
+///         let ValueRef::Text(bytes) = v else {
+///             return Err(ConvertError::expected("text 'x,y'", v));
+///         };
+///         let text = std::str::from_utf8(bytes).map_err(|e| ConvertError(e.to_string()))?;
+///         let parse = |s: &str| s.trim().parse().map_err(|_| ConvertError(format!("not a point: '{text}'")));
+///         let (x, y) = text.split_once(',').ok_or_else(|| ConvertError(format!("not a point: '{text}'")))?;
+///         Ok(Point { x: parse(x)?, y: parse(y)? })
+///     }
+/// }
+///
+/// # use orm::prelude::*;
+/// #[derive(Table, Debug, Default)]
+/// pub struct Place {
+///     #[orm(primary_key)]
+///     pub id: Option<i64>,
+///     pub at: Point,
+///     pub entrance: Option<Point>,
+/// }
+/// # fn main() -> orm::Result<()> {
+/// let engine = Engine::memory()?;
+/// engine.create_all::<(Place,)>()?;
+/// let session = Session::new(&engine);
+/// session.add(&Place { at: Point { x: 1, y: 2 }, ..Default::default() }.track())?;
+/// let q = select::<Place>().filter(Place::at.eq(Point { x: 1, y: 2 }));
+/// assert_eq!(session.exec(q)?.one()?.read()?.entrance, None);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// Implemented for `i64`, `i32`, `i16`, `i8`, `u32`, `u64` and `usize` (both checked to fit
+/// SQLite's signed 64-bit integers when written), `bool`, `f64`, `f32`, `String`, `Vec<u8>`,
+/// and, behind cargo features, for the types of `chrono`, `time`, `uuid`, `serde_json` and
+/// `rust_decimal` (see the crate documentation for their storage forms).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",
     label = "unsupported column type",
-    note = "supported: i64, i32, i16, i8, u32, bool, f64, f32, String, Vec<u8>, and Option<T> of each; relationships are One<T> or Many<T> with #[orm(relationship(...))]"
+    note = "supported: i64, i32, i16, i8, u32, u64, usize, bool, f64, f32, String, Vec<u8>, types of the enabled features (chrono, time, uuid, serde_json, rust_decimal), and Option<T> of each; store your own type with #[derive(orm::ColumnType)] (enums, newtypes) or by implementing orm::ColumnType; relationships are One<T> or Many<T> with #[orm(relationship(...))]"
+)]
+pub trait ColumnType: Sized {
+    /// The column type in DDL, as SQLAlchemy writes it (`INTEGER`, `VARCHAR`, ...). It also
+    /// gives the column its SQLite type affinity.
+    const SQL_TYPE: &'static str;
+    /// The column type in PostgreSQL's DDL (`BIGINT`, `DOUBLE PRECISION`, `BYTEA`, ...);
+    /// the SQLite name when PostgreSQL knows it too.
+    const POSTGRES_TYPE: &'static str = Self::SQL_TYPE;
+    /// The value to bind.
+    fn to_value(&self) -> Value;
+    /// Reads the value from a column; `NULL` is an error here (an `Option<Self>` field reads
+    /// it as `None` without asking).
+    fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError>;
+}
+
+/// The type of a field stored in a column: a [`ColumnType`] (a `NOT NULL` column) or an
+/// `Option` of one (a nullable column). Implemented for both; implement [`ColumnType`] to add
+/// a type, never this trait.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in a column",
+    label = "unsupported column type",
+    note = "supported: i64, i32, i16, i8, u32, u64, usize, bool, f64, f32, String, Vec<u8>, types of the enabled features (chrono, time, uuid, serde_json, rust_decimal), and Option<T> of each; store your own type with #[derive(orm::ColumnType)] (enums, newtypes) or by implementing orm::ColumnType; relationships are One<T> or Many<T> with #[orm(relationship(...))]"
 )]
 pub trait SqlType: Sized {
     /// The column type in DDL, as SQLAlchemy writes it (`INTEGER`, `VARCHAR`, ...).
@@ -149,9 +227,42 @@ pub trait SqlType: Sized {
     fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError>;
 }
 
-/// Marks the non-`Option` column types, so that `Option<Option<T>>` is not a column type.
-#[doc(hidden)]
-pub trait NotNull: SqlType {}
+impl<T: ColumnType> SqlType for T {
+    const SQL_TYPE: &'static str = T::SQL_TYPE;
+    const POSTGRES_TYPE: &'static str = T::POSTGRES_TYPE;
+    fn to_value(&self) -> Value {
+        ColumnType::to_value(self)
+    }
+    fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError> {
+        <T as ColumnType>::from_sql(v)
+    }
+}
+
+impl<T: ColumnType> SqlType for Option<T> {
+    const SQL_TYPE: &'static str = T::SQL_TYPE;
+    const POSTGRES_TYPE: &'static str = T::POSTGRES_TYPE;
+    const NULLABLE: bool = true;
+    fn to_value(&self) -> Value {
+        match self {
+            Some(v) => ColumnType::to_value(v),
+            None => Value::Null,
+        }
+    }
+    fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError> {
+        match v {
+            ValueRef::Null => Ok(None),
+            other => <T as ColumnType>::from_sql(other).map(Some),
+        }
+    }
+}
+
+impl ConvertError {
+    /// The error for a value of the wrong kind: "expected {what}, found {the value}" (or,
+    /// for `NULL`, a hint to use `Option<_>`).
+    pub fn expected(what: &str, found: ValueRef<'_>) -> ConvertError {
+        wrong(what, found)
+    }
+}
 
 fn wrong(expected: &str, v: ValueRef<'_>) -> ConvertError {
     let found = match v {
@@ -172,7 +283,7 @@ fn wrong(expected: &str, v: ValueRef<'_>) -> ConvertError {
 
 macro_rules! int_type {
     ($($t:ty => $pg:literal),*) => {$(
-        impl SqlType for $t {
+        impl ColumnType for $t {
             const SQL_TYPE: &'static str = "INTEGER";
             const POSTGRES_TYPE: &'static str = $pg;
             fn to_value(&self) -> Value {
@@ -187,12 +298,11 @@ macro_rules! int_type {
                 }
             }
         }
-        impl NotNull for $t {}
     )*};
 }
 int_type!(i64 => "BIGINT", i32 => "INTEGER", i16 => "SMALLINT", i8 => "SMALLINT", u32 => "BIGINT");
 
-impl SqlType for bool {
+impl ColumnType for bool {
     const SQL_TYPE: &'static str = "BOOLEAN";
     fn to_value(&self) -> Value {
         Value::Integer(i64::from(*self))
@@ -205,11 +315,10 @@ impl SqlType for bool {
         }
     }
 }
-impl NotNull for bool {}
 
 macro_rules! real_type {
     ($($t:ty => $pg:literal),*) => {$(
-        impl SqlType for $t {
+        impl ColumnType for $t {
             const SQL_TYPE: &'static str = "FLOAT";
             const POSTGRES_TYPE: &'static str = $pg;
             fn to_value(&self) -> Value {
@@ -224,12 +333,11 @@ macro_rules! real_type {
                 }
             }
         }
-        impl NotNull for $t {}
     )*};
 }
 real_type!(f64 => "DOUBLE PRECISION", f32 => "REAL");
 
-impl SqlType for String {
+impl ColumnType for String {
     const SQL_TYPE: &'static str = "VARCHAR";
     fn to_value(&self) -> Value {
         Value::Text(self.clone())
@@ -243,9 +351,8 @@ impl SqlType for String {
         }
     }
 }
-impl NotNull for String {}
 
-impl SqlType for Vec<u8> {
+impl ColumnType for Vec<u8> {
     const SQL_TYPE: &'static str = "BLOB";
     const POSTGRES_TYPE: &'static str = "BYTEA";
     fn to_value(&self) -> Value {
@@ -255,25 +362,6 @@ impl SqlType for Vec<u8> {
         match v {
             ValueRef::Blob(b) => Ok(b.to_vec()),
             other => Err(wrong("a blob", other)),
-        }
-    }
-}
-impl NotNull for Vec<u8> {}
-
-impl<T: NotNull> SqlType for Option<T> {
-    const SQL_TYPE: &'static str = T::SQL_TYPE;
-    const POSTGRES_TYPE: &'static str = T::POSTGRES_TYPE;
-    const NULLABLE: bool = true;
-    fn to_value(&self) -> Value {
-        match self {
-            Some(v) => v.to_value(),
-            None => Value::Null,
-        }
-    }
-    fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError> {
-        match v {
-            ValueRef::Null => Ok(None),
-            other => T::from_sql(other).map(Some),
         }
     }
 }
@@ -421,16 +509,16 @@ mod tests {
 
     #[test]
     fn conversions_report_what_does_not_fit() {
-        assert!(i8::from_sql(ValueRef::Integer(300))
+        assert!(<i8 as SqlType>::from_sql(ValueRef::Integer(300))
             .unwrap_err()
             .0
             .contains("does not fit"));
-        assert!(String::from_sql(ValueRef::Null)
+        assert!(<String as SqlType>::from_sql(ValueRef::Null)
             .unwrap_err()
             .0
             .contains("Option"));
         assert_eq!(Option::<i64>::from_sql(ValueRef::Null), Ok(None));
-        assert_eq!(bool::from_sql(ValueRef::Integer(1)), Ok(true));
+        assert_eq!(<bool as SqlType>::from_sql(ValueRef::Integer(1)), Ok(true));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `#[derive(Table)]` for the `orm` crate.
+//! `#[derive(Table)]` and `#[derive(ColumnType)]` for the `orm` crate.
 //!
 //! The macro describes; the runtime acts. It reads the struct and its `#[orm(...)]`
 //! attributes into a model (`attr`), checks everything that can be checked on one struct
@@ -9,6 +9,7 @@
 
 mod attr;
 mod checks;
+mod column_type;
 mod expand;
 mod valid;
 
@@ -29,4 +30,17 @@ fn try_expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
     let model = attr::Model::from_input(input)?;
     valid::check(&model)?;
     Ok(expand::expand(&model))
+}
+
+/// Derives `orm::ColumnType`, so the type can be a column (and `Option` of it a nullable
+/// one): a fieldless enum is stored as text, its variant names (`#[orm(rename = "...")]` on
+/// a variant, `#[orm(rename_all = "snake_case")]` on the enum), or as an integer, its
+/// discriminants (`#[orm(store = "integer")]`); a struct with one field (`struct
+/// Email(String)`) is stored as that field's type. See the `orm` crate documentation.
+#[proc_macro_derive(ColumnType, attributes(orm))]
+pub fn derive_column_type(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    column_type::derive(&input)
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
 }

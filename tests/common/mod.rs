@@ -3,6 +3,8 @@
 //! engine's hook, and the hero/team models of the tutorials.
 #![allow(dead_code)]
 
+pub mod round_trip;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 
 use super::expr::{Cmp, ColRef, Expr, Node, Order, SortKey, SortTerm, Term};
 use crate::table::Table;
-use crate::value::{SqlType, Value};
+use crate::value::{ColumnType, SqlType, Value};
 
 /// A column of table `T` holding values of type `V`, e.g. `Hero::name`.
 pub struct Column<T, V> {
@@ -45,7 +45,7 @@ impl<V: SqlType> Operand<V> for V {
     }
 }
 
-impl<V: crate::value::NotNull> Operand<Option<V>> for V {
+impl<V: ColumnType> Operand<Option<V>> for V {
     fn into_value(self) -> Value {
         self.to_value()
     }

@@ -68,7 +68,7 @@ use std::marker::PhantomData;
 use super::expr::{AggFn, Cmp, Expr, Node, Order, SortKey, SortTerm, Term};
 use super::Column;
 use crate::table::Table;
-use crate::value::{NotNull, SqlType};
+use crate::value::{ColumnType, SqlType};
 
 /// An aggregate over the rows of a query (or of each group), of Rust type `V`. Made by the
 /// functions of [`func`](self); examples there and on [`count_all`].
@@ -95,20 +95,16 @@ impl<V> std::fmt::Debug for Aggregate<V> {
 /// A column type with the `Option` taken off: `i64` for `i64` and `Option<i64>`.
 pub trait Scalar: SqlType {
     /// The type without `Option`.
-    type Base: NotNull;
+    type Base: ColumnType;
 }
 
-macro_rules! scalar {
-    ($($t:ty),*) => {$(
-        impl Scalar for $t {
-            type Base = $t;
-        }
-        impl Scalar for Option<$t> {
-            type Base = $t;
-        }
-    )*};
+impl<T: ColumnType> Scalar for T {
+    type Base = T;
 }
-scalar!(i64, i32, i16, i8, u32, bool, f64, f32, String, Vec<u8>);
+
+impl<T: ColumnType> Scalar for Option<T> {
+    type Base = T;
+}
 
 fn aggregate<V>(term: Term) -> Aggregate<V> {
     Aggregate {

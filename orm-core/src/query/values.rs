@@ -11,7 +11,7 @@ use super::Column;
 use crate::error::{Error, Result};
 use crate::schema::TableMeta;
 use crate::table::Table;
-use crate::value::{ConvertError, NotNull, SqlType};
+use crate::value::{ColumnType, ConvertError, SqlType};
 
 /// One selected item, type-erased (what [`Selectable`] produces).
 #[doc(hidden)]
@@ -150,7 +150,7 @@ impl<T, V> std::fmt::Debug for Nullable<T, V> {
     }
 }
 
-impl<T: Table, V: NotNull> Column<T, V> {
+impl<T: Table, V: ColumnType> Column<T, V> {
     /// Selects this column as `Option<V>`: `None` for `NULL`, as a column of an outer-joined
     /// table holds in rows without a related row. Example:
     /// [`Select::outer_join`](crate::Select::outer_join).
@@ -159,7 +159,7 @@ impl<T: Table, V: NotNull> Column<T, V> {
     }
 }
 
-impl<T: Table, V: NotNull> Selectable for Nullable<T, V> {
+impl<T: Table, V: ColumnType> Selectable for Nullable<T, V> {
     type Output = Option<V>;
     fn select_item(&self) -> SelectItem {
         self.0.select_item()

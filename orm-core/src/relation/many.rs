@@ -334,6 +334,12 @@ impl<T: Table> Many<T> {
     pub fn is_loaded(&self) -> bool {
         lock(&self.cell.state).loaded
     }
+
+    /// The members if they are loaded, without loading them.
+    #[cfg(feature = "serde")]
+    pub(crate) fn peek(&self) -> Option<Vec<Tracked<T>>> {
+        self.cell.peek()
+    }
 }
 
 impl<T: Table> Default for Many<T> {
@@ -391,6 +397,18 @@ impl<T: Table> ManyCell<T> {
 
     /// Runs `f` on the members: loaded ones; or, for an object its session let go of, the
     /// ones it had loaded, while they are all still alive; else loads them.
+    /// The members if they are loaded (or, after the session let go, still alive), without
+    /// loading them.
+    #[cfg(feature = "serde")]
+    pub(crate) fn peek(&self) -> Option<Vec<Tracked<T>>> {
+        let state = lock(&self.state);
+        if state.loaded {
+            return Some(state.items.clone());
+        }
+        let weak = state.released.as_ref()?;
+        weak.iter().map(WeakTracked::upgrade).collect()
+    }
+
     fn read<R>(&self, f: impl FnOnce(&[Tracked<T>]) -> R) -> Result<R> {
         {
             let state = lock(&self.state);

@@ -203,6 +203,13 @@ impl<T: Table> One<T> {
     pub fn is_loaded(&self) -> bool {
         lock(&self.cell.state).loaded
     }
+
+    /// The target if it is loaded, without loading it: `None` when not loaded.
+    #[cfg(feature = "serde")]
+    pub(crate) fn peek(&self) -> Option<Option<Tracked<T>>> {
+        let state = lock(&self.cell.state);
+        state.loaded.then(|| state.target.clone())
+    }
 }
 
 impl<T: Table> Default for One<T> {

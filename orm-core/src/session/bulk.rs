@@ -27,6 +27,11 @@ impl SessionCore {
     }
 
     fn run_bulk(&mut self, stmt: &BulkStatement) -> Result<usize> {
+        if let BulkKind::Update(sets) = &stmt.kind {
+            for (c, v) in sets {
+                crate::unit_of_work::check_storable_value(stmt.table, *c, v)?;
+            }
+        }
         let mut params = Vec::new();
         let text = sql::bulk(stmt, &mut params)?;
         self.autoflush()?;

@@ -29,6 +29,8 @@ mod orphans;
 mod post_update;
 mod write;
 
+pub(crate) use write::check_storable_value;
+
 /// Runs statements, opening the transaction only when the first one comes, so a flush with
 /// nothing to write runs no SQL at all. When earlier flushes of the open transaction wrote
 /// something, the flush runs under a savepoint so a failure undoes only itself; otherwise a

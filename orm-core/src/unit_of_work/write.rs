@@ -420,23 +420,38 @@ impl Plan {
     }
 }
 
-/// Fails for a value SQLite would not give back as written: a NaN float (SQLite stores
-/// it as NULL).
+/// Fails for a value SQLite would not give back as written, in the columns `cols`.
 fn check_storable(
     meta: &'static TableMeta,
     values: &[Value],
     cols: impl Iterator<Item = usize>,
 ) -> Result<()> {
     for c in cols {
-        if matches!(values[c], Value::Real(f) if f.is_nan()) {
-            return Err(Error::InvalidValue {
-                table: meta.name,
-                column: meta.columns[c].name,
-                message: "the value is NaN, which SQLite stores as NULL; store None in an Option<f64> field for a missing number".into(),
-            });
-        }
+        check_storable_value(meta, c, &values[c])?;
     }
     Ok(())
+}
+
+/// Fails for a value SQLite would not give back as written to column `col`: a NaN float
+/// (stored as NULL), or what a column type marks as refused (`types::refuse`: a `u64` past
+/// `i64::MAX`, JSON that could not be serialized, a decimal SQLite would round).
+pub(crate) fn check_storable_value(
+    meta: &'static TableMeta,
+    col: usize,
+    value: &Value,
+) -> Result<()> {
+    let column = &meta.columns[col];
+    let invalid = |message: String| Error::InvalidValue {
+        table: meta.name,
+        column: column.name,
+        message,
+    };
+    match value {
+        Value::Real(f) if f.is_nan() => Err(invalid(
+            "the value is NaN, which SQLite stores as NULL; store None in an Option<f64> field for a missing number".into(),
+        )),
+        v => crate::types::refuse(column.sql_type, v).map_or(Ok(()), |m| Err(invalid(m))),
+    }
 }
 
 /// The primary key in `values`; `why_null` explains a NULL part.
