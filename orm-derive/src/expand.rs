@@ -69,6 +69,11 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
         let value = quote_spanned!(ty.span()=> row.get::<#ty>(#i)?);
         quote!(#f: #value,)
     });
+    let from_values = model.columns.iter().enumerate().map(|(i, c)| {
+        let (f, ty) = (c.ident, &c.field.ty);
+        let value = quote_spanned!(ty.span()=> ::orm::__private::convert::<#ty>(&values[#i])?);
+        quote!(#f: #value,)
+    });
     let load_row = model.columns.iter().enumerate().map(|(i, c)| {
         let (f, ty) = (c.ident, &c.field.ty);
         let value = quote_spanned!(ty.span()=> row.get::<#ty>(#i)?);
@@ -159,6 +164,16 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
                     ::core::result::Result::Ok(#ident {
                         #(#from_row)*
                         #(#rel_idents: ::orm::__private::RelationField::unloaded(),)*
+                        #(#skipped: ::core::default::Default::default(),)*
+                    })
+                }
+
+                fn from_values(
+                    values: &[::orm::Value],
+                ) -> ::core::result::Result<Self, ::orm::ConvertError> {
+                    ::core::result::Result::Ok(#ident {
+                        #(#from_values)*
+                        #(#rel_idents: ::core::default::Default::default(),)*
                         #(#skipped: ::core::default::Default::default(),)*
                     })
                 }

@@ -26,6 +26,7 @@ mod fetch;
 mod inner;
 mod inspect;
 mod load;
+mod merge;
 mod queries;
 mod raw;
 mod rows;
