@@ -17,7 +17,8 @@ pub struct Hero {
 }
 
 const HEROES: &str = "SELECT id, name, secret_name, age FROM hero ORDER BY id";
-const GET_HERO: &str = "SELECT hero.id, hero.name, hero.secret_name, hero.age FROM hero WHERE hero.id = ?";
+const GET_HERO: &str =
+    "SELECT hero.id, hero.name, hero.secret_name, hero.age FROM hero WHERE hero.id = ?";
 
 fn seeded() -> Db {
     let db = Db::new::<Hero>();
@@ -29,8 +30,8 @@ fn seeded() -> Db {
 }
 
 #[test]
-fn a_detached_object_is_merged_onto_the_loaded_row_and_only_changes_are_written(
-) -> orm::Result<()> {
+fn a_detached_object_is_merged_onto_the_loaded_row_and_only_changes_are_written() -> orm::Result<()>
+{
     let db = seeded();
     let first = db.session();
     let rusty = first.get::<Hero>(2)?.expect("Rusty-Man");

@@ -177,7 +177,11 @@ fn selectin_loads_the_reverse_side_of_every_owner_in_one_statement() -> orm::Res
     db.forget();
     let numbers: Vec<Option<String>> = people
         .iter()
-        .map(|p| Ok(held(p)?.map(|x| x.read().map(|r| r.number.clone())).transpose()?))
+        .map(|p| {
+            Ok(held(p)?
+                .map(|x| x.read().map(|r| r.number.clone()))
+                .transpose()?)
+        })
         .collect::<orm::Result<_>>()?;
     assert_eq!(numbers, [Some("A-1".into()), Some("B-2".into()), None]);
     assert_eq!(db.sql(), Vec::<String>::new());

@@ -236,10 +236,12 @@ fn one_checks(
         ::orm::RelationKind::ManyToOne
     ));
     let partner_fk = match &r.back_populates {
-        Some(back) => quote!(match ::orm::__private::find_relation(<#target as ::orm::Table>::RELATIONS, #back) {
-            ::core::option::Option::Some(p) => p.foreign_key,
-            ::core::option::Option::None => ::core::option::Option::<&'static str>::None,
-        }),
+        Some(back) => {
+            quote!(match ::orm::__private::find_relation(<#target as ::orm::Table>::RELATIONS, #back) {
+                ::core::option::Option::Some(p) => p.foreign_key,
+                ::core::option::Option::None => ::core::option::Option::<&'static str>::None,
+            })
+        }
         None => quote!(::core::option::Option::<&'static str>::None),
     };
     let chosen = match &r.foreign_key {
@@ -291,12 +293,10 @@ fn one_checks(
             }
         }));
     }
-    let key_name = r
-        .foreign_key
-        .as_ref()
-        .map_or("its foreign key to `".to_owned() + &me.to_string() + "`", |l| {
-            format!("`{}`", l.value())
-        });
+    let key_name = r.foreign_key.as_ref().map_or(
+        "its foreign key to `".to_owned() + &me.to_string() + "`",
+        |l| format!("`{}`", l.value()),
+    );
     let not_unique = format!(
         "`{me}.{field}` is a One<{target_name}> without a foreign key: the reverse side of a one-to-one, whose key `{target_name}` holds ({key_name}); that key must be unique: add #[orm(unique)] to it, or make `{field}` a Many<{target_name}>"
     );
@@ -312,7 +312,11 @@ fn one_checks(
     ];
     for (option, reverse_only, msg) in options {
         let Some(ospan) = option else { continue };
-        let wrong = if reverse_only { quote!(#holds) } else { quote!(!#holds) };
+        let wrong = if reverse_only {
+            quote!(#holds)
+        } else {
+            quote!(!#holds)
+        };
         checks.push(quote_spanned!(ospan=> { if #wrong { ::core::panic!(#msg) } }));
     }
     quote!(#(#checks)*)

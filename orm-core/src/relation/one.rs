@@ -40,7 +40,11 @@ impl<T> OneState<T> {
     /// Records the target before a change (for the reverse side's history).
     pub(super) fn note_change(&mut self) {
         if !self.changed {
-            let before = if self.loaded { self.target.clone() } else { None };
+            let before = if self.loaded {
+                self.target.clone()
+            } else {
+                None
+            };
             self.orig = Some(before);
         }
         self.changed = true;

@@ -56,7 +56,9 @@ impl<T: Table> OneCell<T> {
         }
         let before = state.orig.clone().flatten();
         if state.target != before {
-            history.added.extend(state.target.iter().map(Tracked::erased));
+            history
+                .added
+                .extend(state.target.iter().map(Tracked::erased));
             history.removed.extend(before.iter().map(Tracked::erased));
         }
         history

@@ -66,7 +66,11 @@ impl Session {
         }
         let values = obj.read()?.column_values();
         let meta = T::meta();
-        let key_values: Vec<Value> = meta.primary_key.iter().map(|&c| values[c].clone()).collect();
+        let key_values: Vec<Value> = meta
+            .primary_key
+            .iter()
+            .map(|&c| values[c].clone())
+            .collect();
         let found = match Key::from_values(&key_values) {
             Some(key) => self.get::<T>(key)?,
             None => None,
@@ -90,13 +94,11 @@ impl Session {
         if !changed.is_empty() {
             let mut guard = target.write()?;
             for c in changed {
-                guard
-                    .set_column(c, &values[c])
-                    .map_err(|e| Error::Decode {
-                        table: meta.name,
-                        column: meta.columns[c].name,
-                        message: e.0,
-                    })?;
+                guard.set_column(c, &values[c]).map_err(|e| Error::Decode {
+                    table: meta.name,
+                    column: meta.columns[c].name,
+                    message: e.0,
+                })?;
             }
         }
         Ok(target)
