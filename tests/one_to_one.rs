@@ -175,14 +175,13 @@ fn selectin_loads_the_reverse_side_of_every_owner_in_one_statement() -> orm::Res
         .exec(select::<Person>().options(selectin(Person::passport)))?
         .all();
     db.forget();
-    let numbers: Vec<Option<String>> = people
-        .iter()
-        .map(|p| {
-            Ok(held(p)?
-                .map(|x| x.read().map(|r| r.number.clone()))
-                .transpose()?)
-        })
-        .collect::<orm::Result<_>>()?;
+    let mut numbers = Vec::new();
+    for p in &people {
+        numbers.push(match held(p)? {
+            Some(x) => Some(x.read()?.number.clone()),
+            None => None,
+        });
+    }
     assert_eq!(numbers, [Some("A-1".into()), Some("B-2".into()), None]);
     assert_eq!(db.sql(), Vec::<String>::new());
     Ok(())
