@@ -1,4 +1,4 @@
-//! A small social network: users, one profile each (a `One` plus a UNIQUE foreign key),
+//! A small social network: users, one profile each (a one-to-one: `One` on both sides),
 //! followers through a self-referential link model, and messages with a sender and a
 //! recipient (two foreign keys to `user`). Runs with echo on: every statement is printed.
 //!
@@ -28,11 +28,12 @@ pub struct User {
     pub sent: Many<Message>,
     #[orm(relationship(back_populates = "recipient", passive_deletes))]
     pub received: Many<Message>,
+    /// The reverse side of a one-to-one: `Profile` holds the (unique) key.
     #[orm(relationship(back_populates = "user", passive_deletes))]
-    pub profiles: Many<Profile>,
+    pub profile: One<Profile>,
 }
 
-/// At most one per user: the foreign key is UNIQUE.
+/// One per user: the foreign key is UNIQUE.
 #[derive(Table, Debug, Default)]
 pub struct Profile {
     #[orm(primary_key)]
@@ -40,7 +41,7 @@ pub struct Profile {
     pub bio: String,
     #[orm(unique, foreign_key = "user.id", ondelete = "CASCADE")]
     pub user_id: Option<i64>,
-    #[orm(relationship(back_populates = "profiles"))]
+    #[orm(relationship(back_populates = "profile"))]
     pub user: One<User>,
 }
 
@@ -90,10 +91,10 @@ fn main() -> orm::Result<()> {
     let carol = user("carol");
     let profile = Profile {
         bio: "Writes Rust".into(),
-        user: One::to(&alice),
         ..Default::default()
     }
     .track();
+    alice.read()?.profile.set(&profile)?; // profile.user is alice, at once
     alice.read()?.following.push(&bob)?;
     alice.read()?.following.push(&carol)?;
     bob.read()?.following.push(&alice)?;
@@ -111,8 +112,7 @@ fn main() -> orm::Result<()> {
         ..Default::default()
     }
     .track();
-    session.add_all([&alice, &bob, &carol])?;
-    session.add(&profile)?;
+    session.add_all([&alice, &bob, &carol])?; // and alice's profile
     session.add_all([&hello, &reply])?;
     session.commit()?;
 
@@ -123,8 +123,17 @@ fn main() -> orm::Result<()> {
         let sender = m.read()?.sender.get()?.expect("a sender");
         println!("bob got {:?} from {}", m.read()?.text, sender.read()?.name);
     }
-    let profiles = alice.read()?.profiles.to_vec()?;
-    println!("alice's profile: {:?}", profiles[0].read()?.bio);
+    let profile = alice.read()?.profile.get()?.expect("a profile");
+    println!("alice's profile: {:?}", profile.read()?.bio);
+    // A new profile for alice: the old one's key is unset, the new one takes it.
+    let fresh = Profile {
+        bio: "Writes Rust and SQL".into(),
+        ..Default::default()
+    }
+    .track();
+    alice.read()?.profile.set(&fresh)?;
+    session.commit()?;
+    println!("old profile's user: {:?}", profile.read()?.user_id);
 
     // Bob leaves: one DELETE; the database deletes his follows and sent messages and
     // unsets the recipient of the messages he received.

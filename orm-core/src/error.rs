@@ -208,6 +208,10 @@ pub enum Error {
         /// The tables the query reaches, comma-separated.
         reached: String,
     },
+    /// The closure of `begin_nested` ended the whole transaction (`commit`, `rollback`),
+    /// and with it the savepoint it ran in.
+    #[error("the savepoint of begin_nested was ended inside its closure: commit() and rollback() end the whole transaction; commit or roll back after begin_nested returns, and return Err from the closure to undo only its work")]
+    SavepointEnded,
     /// A query cannot be built as asked (a table joined twice, an object without a key
     /// compared with a relationship, ...). Found before any SQL runs.
     #[error("invalid query: {message}")]

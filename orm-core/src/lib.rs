@@ -65,7 +65,7 @@ pub mod __private {
     pub use crate::relation::{CellRef, Reassignment, RelationField};
     pub use crate::schema::{
         ambiguous_foreign_keys, back_populates_agree, count_foreign_keys, find_column,
-        find_relation, references_table, same_kind, same_table,
+        find_relation, one_kind, references_table, reverse_key_unique, same_kind, same_table,
     };
     pub use crate::table::{convert, factory, Factory, RowReader};
     pub use std::sync::Arc;

@@ -10,6 +10,10 @@ use crate::query::SortTerm;
 use crate::sql::TableSql;
 use crate::table::Factory;
 
+mod one_to_one;
+
+pub use one_to_one::{one_kind, reverse_key_unique};
+
 /// A `foreign_key = "table.column"` declaration.
 #[derive(Debug, Clone, Copy)]
 pub struct ForeignKeyDef {
@@ -81,9 +85,12 @@ impl ColumnDef {
 /// The kind of a relationship field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelationKind {
-    /// `One<T>`: this table holds the foreign key to `T`.
+    /// `One<T>`: this table holds the foreign key to `T` (many-to-one, or the holding side
+    /// of a one-to-one).
     ManyToOne,
-    /// `Many<T>`: `T` holds the foreign key to this table.
+    /// `Many<T>`: `T` holds the foreign key to this table. Also a `One<T>` whose target holds
+    /// the foreign key: the reverse side of a one-to-one (SQLAlchemy's `uselist=False`), a
+    /// collection of at most one member.
     OneToMany,
     /// `Many<T>` through a link table with foreign keys to both.
     ManyToMany,

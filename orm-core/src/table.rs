@@ -44,6 +44,11 @@ pub trait Table: Sized + Send + Sync + 'static {
     #[doc(hidden)]
     fn from_row(row: &RowReader<'_>) -> Result<Self>;
 
+    /// Builds a new struct from every column's value in order (`values` holds one per
+    /// column); relationships empty, skipped fields at their default.
+    #[doc(hidden)]
+    fn from_values(values: &[Value]) -> Result<Self, ConvertError>;
+
     /// Overwrites the column fields from a row, keeping relationship fields.
     #[doc(hidden)]
     fn load_row(&mut self, row: &RowReader<'_>) -> Result<()>;

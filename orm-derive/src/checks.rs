@@ -34,42 +34,7 @@ pub fn relation_checks(model: &Model<'_>, index: usize, r: &RelationField<'_>) -
     let mut checks = Vec::new();
 
     match (&r.wrapper, &r.link_model) {
-        (Wrapper::One, _) => {
-            if let Some(lit) = &r.foreign_key {
-                checks.push(named_key(
-                    &quote!(#me),
-                    &me.to_string(),
-                    lit,
-                    "foreign_key",
-                    &target_table,
-                    &target_name,
-                ));
-            } else {
-                let msg = format!(
-                    "`{me}.{field}` is a One<{target_name}>, but no field of `{me}` has a foreign key to the table of `{target_name}`; add #[orm(foreign_key = \"<table>.id\")] to a field such as `{field}_id`"
-                );
-                let keys: Vec<String> = model
-                    .columns
-                    .iter()
-                    .filter(|c| c.foreign_key.is_some())
-                    .map(|c| format!("`{}`", c.ident))
-                    .collect();
-                let example = model
-                    .columns
-                    .iter()
-                    .find(|c| c.foreign_key.is_some())
-                    .map_or("...".to_owned(), |c| c.ident.to_string());
-                let several = format!(
-                    "`{me}.{field}`: several fields of `{me}` have a foreign key to `{target_name}` (among {}); say which this relationship follows, e.g. #[orm(relationship(foreign_key = \"{example}\"))]",
-                    keys.join(", ")
-                );
-                let picked = partner_picks("foreign_key");
-                checks.push(quote_spanned!(span=> {
-                    if ::orm::__private::count_foreign_keys(<#me as ::orm::Table>::COLUMNS, #target_table) == 0 { ::core::panic!(#msg) }
-                    if ::orm::__private::ambiguous_foreign_keys(<#me as ::orm::Table>::COLUMNS, #target_table) && !#picked { ::core::panic!(#several) }
-                }));
-            }
-        }
+        (Wrapper::One, _) => checks.push(one_checks(model, index, r, &target_name)),
         (Wrapper::Many, None) => {
             if let Some(lit) = &r.foreign_key {
                 checks.push(named_key(
@@ -198,10 +163,17 @@ fn back_populates_checks(
     let wrong_target = format!(
         "back_populates = \"{back_name}\": `{target_name}.{back_name}` does not point back at `{me}`"
     );
+    let mine = quote!(<#me as ::orm::Table>::RELATIONS[#index].kind);
     let (expected, wrong_kind) = match (&r.wrapper, &r.link_model) {
         (Wrapper::One, _) => (
-            quote!(::orm::RelationKind::OneToMany),
-            format!("back_populates = \"{back_name}\": `{target_name}.{back_name}` must be a one-to-many `Many<{me}>` (without link_model) to mirror the One<{target_name}> `{me}.{field}`"),
+            // A `One` that holds the key mirrors a one-to-many (a `Many`, or the reverse
+            // `One` of a one-to-one); the reverse `One` mirrors the `One` holding the key.
+            quote!(if ::orm::__private::same_kind(#mine, ::orm::RelationKind::ManyToOne) {
+                ::orm::RelationKind::OneToMany
+            } else {
+                ::orm::RelationKind::ManyToOne
+            }),
+            format!("back_populates = \"{back_name}\": `{target_name}.{back_name}` must mirror the One<{target_name}> `{me}.{field}`: a one-to-many `Many<{me}>` (without link_model), or for a one-to-one a `One<{me}>` on the side without the foreign key"),
         ),
         (Wrapper::Many, None) => (
             quote!(::orm::RelationKind::ManyToOne),
@@ -242,4 +214,110 @@ fn back_populates_checks(
             }
         }
     })
+}
+
+/// The checks of a `One<T>`, which holds the foreign key (many-to-one, or the holding side of
+/// a one-to-one) or, when only the target has a key back, is the reverse side of a
+/// one-to-one: then that key must be unique, and only the options of a one-to-many apply.
+fn one_checks(
+    model: &Model<'_>,
+    index: usize,
+    r: &RelationField<'_>,
+    target_name: &str,
+) -> TokenStream {
+    let me = model.ident;
+    let target = r.target;
+    let span = r.attr_span;
+    let field = r.ident.to_string();
+    let me_table = quote!(<#me as ::orm::Table>::TABLE_NAME);
+    let target_table = quote!(<#target as ::orm::Table>::TABLE_NAME);
+    let holds = quote!(::orm::__private::same_kind(
+        <#me as ::orm::Table>::RELATIONS[#index].kind,
+        ::orm::RelationKind::ManyToOne
+    ));
+    let partner_fk = match &r.back_populates {
+        Some(back) => {
+            quote!(match ::orm::__private::find_relation(<#target as ::orm::Table>::RELATIONS, #back) {
+                ::core::option::Option::Some(p) => p.foreign_key,
+                ::core::option::Option::None => ::core::option::Option::<&'static str>::None,
+            })
+        }
+        None => quote!(::core::option::Option::<&'static str>::None),
+    };
+    let chosen = match &r.foreign_key {
+        Some(lit) => quote!(::core::option::Option::Some(#lit)),
+        None => partner_fk,
+    };
+    let mut checks = Vec::new();
+    if let Some(lit) = &r.foreign_key {
+        let held = named_key(
+            &quote!(#me),
+            &me.to_string(),
+            lit,
+            "foreign_key",
+            &target_table,
+            target_name,
+        );
+        checks.push(quote_spanned!(span=> if #holds #held));
+    } else {
+        let msg = format!(
+            "`{me}.{field}` is a One<{target_name}>, but no field of `{me}` has a foreign key to the table of `{target_name}` (nor has `{target_name}` one back, for a one-to-one); add #[orm(foreign_key = \"<table>.id\")] to a field such as `{field}_id`"
+        );
+        let keys: Vec<String> = model
+            .columns
+            .iter()
+            .filter(|c| c.foreign_key.is_some())
+            .map(|c| format!("`{}`", c.ident))
+            .collect();
+        let example = model
+            .columns
+            .iter()
+            .find(|c| c.foreign_key.is_some())
+            .map_or("...".to_owned(), |c| c.ident.to_string());
+        let several = format!(
+            "`{me}.{field}`: several fields of `{me}` have a foreign key to `{target_name}` (among {}); say which this relationship follows, e.g. #[orm(relationship(foreign_key = \"{example}\"))]",
+            keys.join(", ")
+        );
+        let several_back = format!(
+            "`{me}.{field}` is the reverse side of a one-to-one, but several fields of `{target_name}` have a foreign key to `{me}`; say which holds it with #[orm(relationship(foreign_key = \"<field of {target_name}>\"))]"
+        );
+        checks.push(quote_spanned!(span=> {
+            let mine = <#me as ::orm::Table>::COLUMNS;
+            let theirs = <#target as ::orm::Table>::COLUMNS;
+            if ::orm::__private::count_foreign_keys(mine, #target_table) == 0
+                && ::orm::__private::count_foreign_keys(theirs, #me_table) == 0 { ::core::panic!(#msg) }
+            if #holds {
+                if ::orm::__private::ambiguous_foreign_keys(mine, #target_table) && #chosen.is_none() { ::core::panic!(#several) }
+            } else if ::orm::__private::ambiguous_foreign_keys(theirs, #me_table) && #chosen.is_none() {
+                ::core::panic!(#several_back)
+            }
+        }));
+    }
+    let key_name = r.foreign_key.as_ref().map_or(
+        "its foreign key to `".to_owned() + &me.to_string() + "`",
+        |l| format!("`{}`", l.value()),
+    );
+    let not_unique = format!(
+        "`{me}.{field}` is a One<{target_name}> without a foreign key: the reverse side of a one-to-one, whose key `{target_name}` holds ({key_name}); that key must be unique: add #[orm(unique)] to it, or make `{field}` a Many<{target_name}>"
+    );
+    checks.push(quote_spanned!(span=> {
+        if !#holds && !::orm::__private::reverse_key_unique(<#target as ::orm::Table>::COLUMNS, #me_table, #chosen) {
+            ::core::panic!(#not_unique)
+        }
+    }));
+    let options = [
+        (r.delete_orphan, true, "`delete_orphan` applies to a one-to-many `Many<T>` (without `link_model`), or to the reverse side of a one-to-one (the `One<T>` without the foreign key): its removed members are deleted"),
+        (r.passive_deletes, true, "`passive_deletes` applies to a one-to-many `Many<T>` (without `link_model`), or to the reverse side of a one-to-one, whose members' foreign key has `ondelete`: deleting the owner leaves them to the database"),
+        (r.post_update, false, "`post_update` goes on the `One<T>` that holds the foreign key closing a cycle between two tables; this one is the reverse side of a one-to-one"),
+    ];
+    for (option, reverse_only, msg) in options {
+        let Some(ospan) = option else { continue };
+        let wrong = if reverse_only {
+            quote!(#holds)
+        } else {
+            quote!(!#holds)
+        };
+        checks.push(quote_spanned!(ospan=> { if #wrong { ::core::panic!(#msg) } }));
+    }
+    quote!(#(#checks)*)
 }

@@ -46,7 +46,7 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
         .filter(|(_, c)| c.primary_key)
         .map(|(i, _)| i)
         .collect();
-    let relations = model.relations.iter().map(relation_def);
+    let relations = model.relations.iter().map(|r| relation_def(model, r));
     // Everything that needs `SqlType` of a field's type is spanned on that type, so an
     // unsupported type is reported on the field, not on `#[derive(Table)]`.
     let value_arms = model.columns.iter().enumerate().map(|(i, c)| {
@@ -67,6 +67,11 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
     let from_row = model.columns.iter().enumerate().map(|(i, c)| {
         let (f, ty) = (c.ident, &c.field.ty);
         let value = quote_spanned!(ty.span()=> row.get::<#ty>(#i)?);
+        quote!(#f: #value,)
+    });
+    let from_values = model.columns.iter().enumerate().map(|(i, c)| {
+        let (f, ty) = (c.ident, &c.field.ty);
+        let value = quote_spanned!(ty.span()=> ::orm::__private::convert::<#ty>(&values[#i])?);
         quote!(#f: #value,)
     });
     let load_row = model.columns.iter().enumerate().map(|(i, c)| {
@@ -163,6 +168,16 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
                     })
                 }
 
+                fn from_values(
+                    values: &[::orm::Value],
+                ) -> ::core::result::Result<Self, ::orm::ConvertError> {
+                    ::core::result::Result::Ok(#ident {
+                        #(#from_values)*
+                        #(#rel_idents: ::core::default::Default::default(),)*
+                        #(#skipped: ::core::default::Default::default(),)*
+                    })
+                }
+
                 fn load_row(&mut self, row: &::orm::__private::RowReader<'_>) -> ::orm::Result<()> {
                     #(#load_row)*
                     ::core::result::Result::Ok(())
@@ -213,13 +228,27 @@ fn field_vis(model: &Model<'_>, ident: &syn::Ident) -> syn::Visibility {
     }
 }
 
-fn relation_def(r: &RelationField<'_>) -> TokenStream {
+fn relation_def(model: &Model<'_>, r: &RelationField<'_>) -> TokenStream {
     let field = r.ident.to_string();
     let target = r.target;
+    let me = model.ident;
+    let name = |lit: &Option<syn::LitStr>| match lit {
+        Some(l) => quote!(::core::option::Option::Some(#l)),
+        None => quote!(::core::option::Option::None),
+    };
+    let (foreign_key, local, remote) = (name(&r.foreign_key), name(&r.local), name(&r.remote));
+    // A `One` holds the foreign key, or is the reverse side of a one-to-one: which, the
+    // two tables' columns say (in `const`).
     let kind = match (r.wrapper, &r.link_model) {
-        (Wrapper::One, _) => quote!(ManyToOne),
-        (Wrapper::Many, None) => quote!(OneToMany),
-        (Wrapper::Many, Some(_)) => quote!(ManyToMany),
+        (Wrapper::One, _) => quote!(::orm::__private::one_kind(
+            <#me as ::orm::Table>::COLUMNS,
+            <#me as ::orm::Table>::TABLE_NAME,
+            <#target as ::orm::Table>::COLUMNS,
+            <#target as ::orm::Table>::TABLE_NAME,
+            #foreign_key,
+        )),
+        (Wrapper::Many, None) => quote!(::orm::RelationKind::OneToMany),
+        (Wrapper::Many, Some(_)) => quote!(::orm::RelationKind::ManyToMany),
     };
     let back = match &r.back_populates {
         Some(b) => quote!(::core::option::Option::Some(#b)),
@@ -232,11 +261,6 @@ fn relation_def(r: &RelationField<'_>) -> TokenStream {
     let orphan = r.delete_orphan.is_some();
     let post_update = r.post_update.is_some();
     let passive_deletes = r.passive_deletes.is_some();
-    let name = |lit: &Option<syn::LitStr>| match lit {
-        Some(l) => quote!(::core::option::Option::Some(#l)),
-        None => quote!(::core::option::Option::None),
-    };
-    let (foreign_key, local, remote) = (name(&r.foreign_key), name(&r.local), name(&r.remote));
     let lazy = syn::Ident::new(r.lazy.unwrap_or("Select"), proc_macro2::Span::call_site());
     let order_by = match &r.order_by {
         Some(key) => quote_spanned! {key.span()=>
@@ -252,7 +276,7 @@ fn relation_def(r: &RelationField<'_>) -> TokenStream {
     quote! {
         ::orm::RelationDef {
             field: #field,
-            kind: ::orm::RelationKind::#kind,
+            kind: #kind,
             target_table: <#target as ::orm::Table>::TABLE_NAME,
             target: <#target as ::orm::Table>::meta,
             back_populates: #back,

@@ -104,8 +104,10 @@ fn check_relationship_options(model: &Model<'_>, errors: &mut Errors) {
                 "`post_update` goes on the `One<T>` whose foreign key closes a cycle between two tables: that key is written by an UPDATE after both rows exist",
             ));
         }
+        // On a `One`, whether it is the reverse side of a one-to-one (where `delete_orphan`
+        // and `passive_deletes` apply) needs the target's columns: a `const` check.
         if let Some(span) = r.delete_orphan {
-            if r.wrapper == Wrapper::One || r.link_model.is_some() {
+            if r.link_model.is_some() {
                 errors.push(syn::Error::new(
                     span,
                     "`delete_orphan` applies to a one-to-many `Many<T>` (without `link_model`): its removed members are deleted",
@@ -155,7 +157,7 @@ fn check_relationship_keys(model: &Model<'_>, errors: &mut Errors) {
             _ => {}
         }
         if let Some(span) = r.passive_deletes {
-            if r.wrapper == Wrapper::One || r.link_model.is_some() {
+            if r.link_model.is_some() {
                 errors.push(syn::Error::new(
                     span,
                     "`passive_deletes` applies to a one-to-many `Many<T>` (without `link_model`) whose members' foreign key has `ondelete`: deleting the owner leaves them to the database",

@@ -178,10 +178,42 @@ impl Conn {
             self.savepoints += 1;
         }
         let result = self.run_cached(sql);
-        if action != "begin" || result.is_err() {
+        // `ROLLBACK TO` leaves the savepoint open; only `RELEASE` (or a failed `SAVEPOINT`)
+        // closes it. (Counting both made a flush that failed inside `begin_nested` forget
+        // the enclosing savepoint.)
+        if (action == "begin" && result.is_err()) || (action == "release" && result.is_ok()) {
             self.savepoints = self.savepoints.saturating_sub(1);
         }
         result
+    }
+
+    /// A named savepoint the user opened (`Session::begin_nested`): `action` is "begin",
+    /// "release" or "rollback" (to it; it stays open, as in SQL). Echoed as SQLAlchemy echoes
+    /// it (`SAVEPOINT sa_savepoint_1`), and counted like the flush's own.
+    pub(crate) fn named_savepoint(&mut self, action: &str, name: &str) -> Result<()> {
+        let sql = match action {
+            "begin" => format!("SAVEPOINT {name}"),
+            "release" => format!("RELEASE SAVEPOINT {name}"),
+            _ => format!("ROLLBACK TO SAVEPOINT {name}"),
+        };
+        self.engine.announce(&sql, None);
+        if action == "begin" {
+            self.savepoints += 1;
+        }
+        let result = self.run_cached(&sql);
+        if (action == "begin" && result.is_err()) || (action == "release" && result.is_ok()) {
+            self.savepoints = self.savepoints.saturating_sub(1);
+        }
+        result
+    }
+
+    /// How many savepoints are open (0 once the transaction ended).
+    pub(crate) fn open_savepoints(&self) -> usize {
+        if self.in_transaction {
+            self.savepoints
+        } else {
+            0
+        }
     }
 
     /// Runs a statement that returns no rows; returns the number of rows changed.

@@ -1,6 +1,6 @@
-//! Relationship fields: [`One<T>`] (many-to-one: this row holds the foreign key) and
-//! [`Many<T>`] (one-to-many, or many-to-many through a link table), and how they keep both
-//! sides in step.
+//! Relationship fields: [`One<T>`] (many-to-one: this row holds the foreign key; or the
+//! reverse side of a one-to-one, whose target holds it) and [`Many<T>`] (one-to-many, or
+//! many-to-many through a link table), and how they keep both sides in step.
 //!
 //! Each field is a small shared cell, separate from its owner's data lock, bound to its owner
 //! when the owner is tracked or loaded. Changes go through methods (`set`, `push`, `remove`,
@@ -22,6 +22,7 @@ use crate::value::Key;
 
 mod many;
 mod one;
+mod one_to_one;
 
 pub use many::Many;
 pub use one::One;
@@ -32,6 +33,8 @@ pub(crate) struct Binding {
     pub(crate) index: usize,
     /// The field on the target that mirrors this one, by index.
     pub(crate) back: Option<usize>,
+    /// The target holds the foreign key (a one-to-many, or the reverse side of a one-to-one).
+    pub(crate) reverse: bool,
 }
 
 impl Binding {
@@ -47,7 +50,13 @@ pub(crate) fn bind_cell(
     index: usize,
 ) {
     let back = meta.back_index(index);
-    let _ = slot.set(Binding { owner, index, back });
+    let reverse = meta.relations[index].kind == crate::schema::RelationKind::OneToMany;
+    let _ = slot.set(Binding {
+        owner,
+        index,
+        back,
+        reverse,
+    });
 }
 
 /// What changed in a relationship since the last flush.
@@ -118,6 +127,11 @@ pub(crate) trait ErasedRelation: Send + Sync + 'static {
     fn moved_away_from(&self, target: &ObjRef) -> bool {
         let _ = target;
         false
+    }
+    /// Called before the other side adds an item here: a reverse one-to-one loads what it
+    /// holds, so the holder it replaces is unset in memory and at the flush.
+    fn prepare_backref_add(&self) -> Result<()> {
+        Ok(())
     }
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }

@@ -1,4 +1,6 @@
-//! [`One<T>`]: a many-to-one relationship field and its shared cell.
+//! [`One<T>`]: a to-one relationship field and its shared cell. The same cell serves the
+//! side holding the foreign key (many-to-one) and the reverse side of a one-to-one, which
+//! loads and writes as a one-to-many of at most one member (see `one_to_one`).
 
 use std::any::Any;
 use std::fmt;
@@ -9,29 +11,50 @@ use super::{
     ErasedRelation, History, LoadFor, Reassignment, RelationField,
 };
 use crate::error::{Error, Result};
-use crate::object::{addr, typed, ErasedObj, ObjRef, Tracked};
+use crate::object::{addr, typed, ErasedObj, ObjRef, Tracked, WeakTracked};
 use crate::schema::TableMeta;
 use crate::session;
 use crate::table::Table;
 use crate::value::Key;
 
-enum TargetKey {
+pub(super) enum TargetKey {
     /// The owner has not been (re)loaded since its relationships were expired.
     Unknown,
     Known(Option<Key>),
 }
 
-struct OneState<T> {
-    loaded: bool,
-    target: Option<Tracked<T>>,
-    key: TargetKey,
-    changed: bool,
+pub(super) struct OneState<T> {
+    pub(super) loaded: bool,
+    pub(super) target: Option<Tracked<T>>,
+    pub(super) key: TargetKey,
+    pub(super) changed: bool,
+    /// The reverse side of a one-to-one: the target as loaded before its first change since
+    /// the last flush (`Some(None)`: none, or not loaded).
+    pub(super) orig: Option<Option<Tracked<T>>>,
+    /// The reverse side of a one-to-one whose session let go of it: the target, held
+    /// weakly (a strong one would make a cycle with the target's side).
+    pub(super) released: Option<Option<WeakTracked<T>>>,
+}
+
+impl<T> OneState<T> {
+    /// Records the target before a change (for the reverse side's history).
+    pub(super) fn note_change(&mut self) {
+        if !self.changed {
+            let before = if self.loaded {
+                self.target.clone()
+            } else {
+                None
+            };
+            self.orig = Some(before);
+        }
+        self.changed = true;
+    }
 }
 
 #[doc(hidden)]
 pub struct OneCell<T> {
-    state: Mutex<OneState<T>>,
-    binding: OnceLock<Binding>,
+    pub(super) state: Mutex<OneState<T>>,
+    pub(super) binding: OnceLock<Binding>,
 }
 
 /// A many-to-one relationship: the row this one points at through its foreign key.
@@ -106,6 +129,8 @@ impl<T: Table> One<T> {
             target: Some(target.clone()),
             key: TargetKey::Known(None),
             changed: true,
+            orig: None,
+            released: None,
         })
     }
 
@@ -168,6 +193,8 @@ impl<T: Table> One<T> {
             target: None,
             key: TargetKey::Known(None),
             changed: false,
+            orig: None,
+            released: None,
         })
     }
 
@@ -178,6 +205,9 @@ impl<T: Table> One<T> {
     /// # Errors
     /// When loading fails (or the autoflush before it) or the owner's session is gone.
     pub fn get(&self) -> Result<Option<Tracked<T>>> {
+        if let Some(released) = self.cell.released_target() {
+            return Ok(released);
+        }
         self.cell.load(LoadFor::Read)?;
         Ok(lock(&self.cell.state).target.clone())
     }
@@ -238,7 +268,7 @@ impl<T: Table> OneCell<T> {
     /// a target already in the session but refuses to run SQL for it (unless this is the
     /// session's own load). A load the user asked for flushes pending changes before its
     /// SELECT, then starts over: the flush may have given the owner another foreign key.
-    fn load(&self, why: LoadFor) -> Result<()> {
+    pub(super) fn load(&self, why: LoadFor) -> Result<()> {
         let mut may_flush = why.autoflushes();
         loop {
             if self.try_load(why, &mut may_flush)? {
@@ -249,6 +279,9 @@ impl<T: Table> OneCell<T> {
 
     /// One attempt of [`load`](Self::load): `false` when it flushed and must start over.
     fn try_load(&self, why: LoadFor, may_flush: &mut bool) -> Result<bool> {
+        if self.is_reverse() {
+            return self.load_reverse(why, may_flush);
+        }
         let key = {
             let state = lock(&self.state);
             if state.loaded {
@@ -304,7 +337,7 @@ impl<T: Table> OneCell<T> {
         Ok(true)
     }
 
-    fn owner(&self) -> Result<ObjRef> {
+    pub(super) fn owner(&self) -> Result<ObjRef> {
         self.binding
             .get()
             .and_then(Binding::owner)
@@ -319,12 +352,20 @@ impl<T: Table> OneCell<T> {
         if let (Some(new), Ok(owner)) = (&new, self.owner()) {
             session::check_cascade(&owner, &new.erased())?;
         }
+        // The new target's reverse one-to-one side learns which holder it replaces.
+        if let (Some(new), Some(b)) = (&new, self.binding.get()) {
+            if lock(&self.state).target.as_ref() != Some(new) {
+                if let Some(cell) = back_cell(&new.erased(), b.back) {
+                    cell.prepare_backref_add()?;
+                }
+            }
+        }
         let old = {
             let mut state = lock(&self.state);
             if state.target == new {
                 return Ok(());
             }
-            state.changed = true;
+            state.note_change();
             std::mem::replace(&mut state.target, new.clone())
         };
         let Some(binding) = self.binding.get() else {
@@ -374,12 +415,22 @@ impl<T: Table> ErasedRelation for OneCell<T> {
         state.target = None;
         state.key = TargetKey::Unknown;
         state.changed = false;
+        state.orig = None;
+        state.released = None;
     }
 
     fn release(&self) {
+        let reverse = self.is_reverse();
         let mut state = lock(&self.state);
         state.changed = false;
-        if !state.loaded {
+        state.orig = None;
+        if reverse {
+            if state.loaded {
+                state.released = Some(state.target.take().map(|t| t.downgrade()));
+            }
+            state.loaded = false;
+            state.key = TargetKey::Unknown;
+        } else if !state.loaded {
             state.key = TargetKey::Unknown;
         }
     }
@@ -431,9 +482,10 @@ impl<T: Table> ErasedRelation for OneCell<T> {
             } else {
                 looked_up
             };
+            state.note_change();
             state.loaded = true;
-            state.changed = true;
             state.target = Some(item.clone());
+            state.released = None;
             old
         };
         let Some(binding) = self.binding.get() else {
@@ -473,9 +525,10 @@ impl<T: Table> ErasedRelation for OneCell<T> {
                 }
             };
             if matches {
+                state.note_change();
                 state.loaded = true;
                 state.target = None;
-                state.changed = true;
+                state.released = None;
             }
             matches
         };
@@ -492,6 +545,9 @@ impl<T: Table> ErasedRelation for OneCell<T> {
     }
 
     fn history(&self) -> History {
+        if self.is_reverse() {
+            return self.reverse_history();
+        }
         let state = lock(&self.state);
         History {
             target: state
@@ -502,13 +558,16 @@ impl<T: Table> ErasedRelation for OneCell<T> {
     }
 
     fn clear_history(&self) {
-        lock(&self.state).changed = false;
+        let mut state = lock(&self.state);
+        state.changed = false;
+        state.orig = None;
     }
 
     fn restore_pending(&self) {
         let mut state = lock(&self.state);
         if state.loaded && state.target.is_some() {
             state.changed = true;
+            state.orig = Some(None);
         }
     }
 
@@ -533,6 +592,10 @@ impl<T: Table> ErasedRelation for OneCell<T> {
         Ok(self.reachable())
     }
 
+    fn prepare_backref_add(&self) -> Result<()> {
+        self.prepare_reverse()
+    }
+
     fn moved_away_from(&self, target: &ObjRef) -> bool {
         let state = lock(&self.state);
         state.changed && state.target.as_ref().map(|t| addr(&t.erased())) != Some(addr(target))
@@ -550,6 +613,8 @@ impl<T: Table> RelationField for One<T> {
             target: None,
             key: TargetKey::Unknown,
             changed: false,
+            orig: None,
+            released: None,
         })
     }
 

@@ -58,6 +58,7 @@ impl SessionCore {
         self.holders.clear();
         self.inserted_in_tx.clear();
         self.deleted_in_tx.clear();
+        self.end_savepoints();
         self.conn = None;
     }
 
@@ -265,28 +266,9 @@ impl SessionCore {
         };
         self.failed = None;
         self.wrote_in_tx = false;
-        for Inserted { obj, assigned } in std::mem::take(&mut self.inserted_in_tx) {
-            if let Some(k) = obj.state().key.clone() {
-                self.identity.remove(obj.meta(), &k);
-            }
-            {
-                let mut state = obj.state();
-                state.status = Status::Transient;
-                state.key = None;
-                state.session = Weak::new();
-                state.registered = false;
-                // What the flush could not set on the fields then is void with its row.
-                state.unapplied = None;
-            }
-            // The row is gone: so is the key the database gave it, and what the flush wrote
-            // from its relationships is to be written again if it is added back (a borrowed
-            // object keeps its key value; adding it back then inserts that key).
-            if let Some(col) = assigned {
-                let _ = obj.set_columns(&[(col, Value::Null)]);
-            }
-            for rel in obj.relations() {
-                rel.0.restore_pending();
-            }
+        self.end_savepoints();
+        for inserted in std::mem::take(&mut self.inserted_in_tx) {
+            self.undo_insert(inserted);
         }
         for obj in std::mem::take(&mut self.new) {
             let mut state = obj.state();
@@ -319,6 +301,31 @@ impl SessionCore {
             }
         }
         result
+    }
+
+    /// The row a flush inserted is gone (rolled back): the object is transient again.
+    pub(super) fn undo_insert(&mut self, Inserted { obj, assigned }: Inserted) {
+        if let Some(k) = obj.state().key.clone() {
+            self.identity.remove(obj.meta(), &k);
+        }
+        {
+            let mut state = obj.state();
+            state.status = Status::Transient;
+            state.key = None;
+            state.session = Weak::new();
+            state.registered = false;
+            // What the flush could not set on the fields then is void with its row.
+            state.unapplied = None;
+        }
+        // The row is gone: so is the key the database gave it, and what the flush wrote
+        // from its relationships is to be written again if it is added back (a borrowed
+        // object keeps its key value; adding it back then inserts that key).
+        if let Some(col) = assigned {
+            let _ = obj.set_columns(&[(col, Value::Null)]);
+        }
+        for rel in obj.relations() {
+            rel.0.restore_pending();
+        }
     }
 
     /// Reloads an object's row (an expired object's first access, or `refresh`, which expires

@@ -34,9 +34,11 @@ mod fetch;
 mod inner;
 mod inspect;
 mod load;
+mod merge;
 mod queries;
 mod raw;
 mod rows;
+mod savepoint;
 
 pub(crate) use fetch::Shape;
 pub use inspect::ColumnHistory;
@@ -84,6 +86,12 @@ pub(crate) struct SessionCore {
     /// Whether a flush of the open transaction wrote something (later flushes then run
     /// under a savepoint).
     pub(crate) wrote_in_tx: bool,
+    /// The savepoints `begin_nested` opened, innermost last (see `savepoint`).
+    pub(crate) savepoints: Vec<savepoint::Mark>,
+    /// Objects a flush updated while a savepoint was open (expired if it rolls back).
+    pub(crate) updated_in_nested: Vec<ObjRef>,
+    /// Numbers the savepoints' names (`sa_savepoint_1`, ...).
+    pub(crate) savepoint_seq: usize,
     /// Objects whose relationships the session loaded or a flush wrote: the only ones that
     /// may hold other objects, so the only ones dropping the session must release.
     pub(crate) holders: Vec<std::sync::Weak<dyn crate::object::ErasedObj>>,
@@ -180,6 +188,9 @@ impl Session {
                 inserted_in_tx: Vec::new(),
                 deleted_in_tx: Vec::new(),
                 wrote_in_tx: false,
+                savepoints: Vec::new(),
+                updated_in_nested: Vec::new(),
+                savepoint_seq: 0,
                 holders: Vec::new(),
                 next_holder_sweep: 1024,
                 expire_on_commit: true,
@@ -824,6 +835,7 @@ impl Session {
         }
         core.wrote_in_tx = false;
         core.inserted_in_tx.clear();
+        core.end_savepoints();
         for obj in std::mem::take(&mut core.deleted_in_tx) {
             let mut state = obj.state();
             state.status = Status::Detached;

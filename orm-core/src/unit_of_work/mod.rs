@@ -354,6 +354,12 @@ impl Plan {
         for &i in &self.updates {
             self.settle_written(i, &mut rewritten);
         }
+        if !core.savepoints.is_empty() {
+            // Expired if the savepoint rolls back (`Session::begin_nested`).
+            let updated = self.updates.iter().chain(&self.db_nulls);
+            core.updated_in_nested
+                .extend(updated.map(|&i| self.entries[i].obj.clone()));
+        }
         for (i, new_key) in &self.rekeyed {
             let obj = &self.entries[*i].obj;
             let old = obj.state().key.replace(new_key.clone());
