@@ -107,7 +107,10 @@ fn update_from_json(
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let engine = Engine::memory()?;
+    // An in-memory SQLite database, or the database DATABASE_URL names (postgres://...).
+    let engine = Engine::connect(
+        &std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite::memory:".to_owned()),
+    )?;
     engine.create_all::<(Team, Hero)>()?;
     create_from_json(&engine)?;
     println!("Teams: {}", teams_as_json(&engine)?);

@@ -100,7 +100,12 @@ fn create_heroes(engine: &Engine) -> orm::Result<()> {
 }
 
 fn main() -> orm::Result<()> {
-    let engine = Engine::open("database.db")?.echo(true);
+    // The tutorial's SQLite file, or the database DATABASE_URL names (postgres://...).
+    let engine = match std::env::var("DATABASE_URL") {
+        Ok(url) => Engine::connect(&url)?,
+        Err(_) => Engine::open("database.db")?,
+    }
+    .echo(true);
     engine.create_all::<(Team, Hero, HeroTeamLink)>()?;
     create_heroes(&engine)
 }

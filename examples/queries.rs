@@ -146,7 +146,11 @@ fn bulk_update(engine: &Engine) -> orm::Result<()> {
 }
 
 fn main() -> orm::Result<()> {
-    let engine = Engine::memory()?.echo(true);
+    // An in-memory SQLite database, or the database DATABASE_URL names (postgres://...).
+    let engine = Engine::connect(
+        &std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite::memory:".to_owned()),
+    )?
+    .echo(true);
     engine.create_all::<(Team, Hero)>()?;
     create_heroes(&engine)?;
     eager_loading(&engine)?;

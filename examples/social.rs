@@ -82,7 +82,11 @@ fn names(users: &Many<User>) -> orm::Result<Vec<String>> {
 }
 
 fn main() -> orm::Result<()> {
-    let engine = Engine::memory()?.echo(true);
+    // An in-memory SQLite database, or the database DATABASE_URL names (postgres://...).
+    let engine = Engine::connect(
+        &std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite::memory:".to_owned()),
+    )?
+    .echo(true);
     engine.create_all::<(User, Profile, Follow, Message)>()?;
     let session = Session::new(&engine);
 

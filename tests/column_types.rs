@@ -196,6 +196,9 @@ fn a_u64_past_i64_max_is_refused_on_update_and_bulk_update() -> orm::Result<()> 
 #[test]
 fn filters_with_a_u64_past_i64_max_still_compare_right() -> orm::Result<()> {
     let db = Db::new::<(Counter,)>();
+    if db.sqlite_only("a u64 past i64::MAX is stored as text, which PostgreSQL's BIGINT refuses") {
+        return Ok(());
+    }
     let session = db.session();
     session.add(
         &Counter {

@@ -62,6 +62,9 @@ fn commits_survive_a_kill_at_any_point() -> orm::Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
     let db = Db::new::<(Team, Hero)>();
+    if db.sqlite_only("kills a process committing to a SQLite file and checks the file") {
+        return Ok(());
+    }
     let setup = db.session();
     let (a, b) = (team("A"), team("B"));
     let (counter, mover) = (hero("counter"), hero("mover"));

@@ -60,6 +60,10 @@ fn a_null_in_a_non_option_field_is_a_decode_error() -> orm::Result<()> {
 #[test]
 fn a_value_that_does_not_fit_is_a_decode_error() -> orm::Result<()> {
     let db = Db::new::<(loose::Loose,)>();
+    if db.sqlite_only("stores text in an integer column, which only SQLite's dynamic typing allows")
+    {
+        return Ok(());
+    }
     db.raw("INSERT INTO thing (id, name, small) VALUES (1, 'x', 300); INSERT INTO thing (id, name, small) VALUES (2, 'y', 'text')");
     let session = db.session();
     let err = session.get::<strict::Strict>(1).unwrap_err();

@@ -45,9 +45,11 @@ fn a_hook_that_panics_mid_flush_leaves_nothing_written() -> orm::Result<()> {
     armed.store(false, Ordering::SeqCst);
     // The session goes on; the retry writes each row once.
     session.commit()?;
+    // Each row once (names: PostgreSQL's sequences do not give back the ids of the
+    // INSERTs the panic undid, SQLite's rowids do).
     assert_eq!(
-        db.table("SELECT id, name FROM hero ORDER BY id"),
-        ["1, 'first'", "2, 'a'", "3, 'b'"]
+        db.table("SELECT name FROM hero ORDER BY id"),
+        ["'first'", "'a'", "'b'"]
     );
     Ok(())
 }
@@ -142,6 +144,11 @@ pub struct Small {
 #[test]
 fn a_key_past_the_fields_range_is_refused_before_anything_is_kept() -> orm::Result<()> {
     let db = Db::new::<(Small,)>();
+    if db.sqlite_only(
+        "the key past i32 lives in SQLite's 64-bit INTEGER; PostgreSQL's INTEGER refuses it itself",
+    ) {
+        return Ok(());
+    }
     db.raw("INSERT INTO small (id, name) VALUES (2147483647, 'last i32')");
     let session = db.session();
     let small = Small {

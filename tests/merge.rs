@@ -139,7 +139,9 @@ fn a_key_with_no_row_becomes_a_new_pending_object() -> orm::Result<()> {
             "INSERT INTO hero (name, secret_name, age) VALUES (?, ?, ?) ('Spider-Boy', 'Pedro Parqueador', NULL)".into(),
         ]
     );
-    assert_eq!(fresh.read()?.id, Some(8));
+    // SQLite takes the next rowid after 7; PostgreSQL's sequence does not know of the 7.
+    let next = if db.is_postgres() { 3 } else { 8 };
+    assert_eq!(fresh.read()?.id, Some(next));
     assert!(session.get::<Hero>(7)? == Some(merged));
     Ok(())
 }

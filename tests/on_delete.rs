@@ -109,7 +109,10 @@ fn a_passive_delete_runs_one_delete_and_the_database_does_the_rest() -> orm::Res
     assert_eq!(db.sql(), [format!("{DELETE_TEAM} (1,)")]);
     assert_eq!(db.table("SELECT id, name FROM team"), ["2, 'Z-Force'"]);
     assert_eq!(db.table("SELECT id, team_id FROM hero"), ["3, 2"]);
-    assert_eq!(db.table("SELECT id, team_id FROM fan"), ["1, NULL", "2, 2"]);
+    assert_eq!(
+        db.table("SELECT id, team_id FROM fan ORDER BY id"),
+        ["1, NULL", "2, 2"]
+    );
     Ok(())
 }
 
@@ -140,7 +143,10 @@ fn children_in_memory_follow_the_database() -> orm::Result<()> {
     assert_eq!(deadpond.read()?.team_id, 2);
     assert!(db.sql().is_empty());
     assert!(session.get::<Hero>(1)?.is_none());
-    assert_eq!(db.table("SELECT id, team_id FROM fan"), ["1, NULL", "2, 2"]);
+    assert_eq!(
+        db.table("SELECT id, team_id FROM fan ORDER BY id"),
+        ["1, NULL", "2, 2"]
+    );
     Ok(())
 }
 
@@ -155,10 +161,14 @@ fn a_restrict_violation_rolls_the_flush_back_and_the_session_goes_on() -> orm::R
     session.delete(&z_force)?;
     let err = session.commit().expect_err("a sponsor references Z-Force");
     assert!(
-        matches!(&err, Error::Statement { sql, .. } if sql.starts_with(DELETE_TEAM)),
+        matches!(&err, Error::Statement { sql, .. } if sql.starts_with("DELETE FROM team")),
         "{err:?}"
     );
-    assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
+    assert_eq!(
+        err.db_error().map(orm::DbError::kind),
+        Some(orm::DbErrorKind::ForeignKeyViolation),
+        "{err}"
+    );
     // Nothing was deleted: the hero the database would have cascaded to is still there.
     assert_eq!(db.table("SELECT id FROM team"), ["1", "2"]);
     assert_eq!(db.table("SELECT id FROM hero WHERE team_id = 2"), ["3"]);

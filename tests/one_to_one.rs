@@ -90,6 +90,9 @@ fn held(p: &Tracked<Person>) -> orm::Result<Option<Tracked<Passport>>> {
 #[test]
 fn the_unique_key_is_in_the_ddl() {
     let db = Db::new::<Models>();
+    if db.sqlite_only("reads the DDL back from sqlite_master") {
+        return;
+    }
     let ddl = db.table("SELECT sql FROM sqlite_master WHERE name = 'passport'");
     assert!(ddl[0].contains("UNIQUE (person_id)"), "{ddl:?}");
 }
@@ -315,8 +318,8 @@ fn delete_orphan_on_the_reverse_side_deletes_the_orphan_and_with_the_owner() -> 
     ann.read()?.settings.set(&solar)?;
     session.commit()?;
     assert_eq!(
-        db.table("SELECT id, theme, account_id FROM settings ORDER BY id"),
-        ["1, 'solar', 1"]
+        db.table("SELECT theme, account_id FROM settings ORDER BY id"),
+        ["'solar', 1"]
     );
     Ok(())
 }

@@ -335,8 +335,9 @@ fn like_and_escaped_contains_starts_with_ends_with() -> orm::Result<()> {
             vec!["Dr. Weird"],
         ),
         (
-            select::<Hero>().filter(Hero::name.ends_with("man")),
-            "hero.name LIKE ? ESCAPE '/' ('%man',)",
+            // LIKE is case-sensitive on PostgreSQL (SQLite's ignores ASCII case).
+            select::<Hero>().filter(Hero::name.ends_with("Man")),
+            "hero.name LIKE ? ESCAPE '/' ('%Man',)",
             vec!["Rusty-Man"],
         ),
         (
@@ -567,12 +568,15 @@ fn exists_asks_sqlite_for_one_boolean() -> orm::Result<()> {
 fn first_fetches_one_row_into_the_identity_map() -> orm::Result<()> {
     let (db, session) = seeded()?;
     let oldest = session
-        .first(select::<Hero>().order_by(Hero::age.desc()))?
+        // NULLS LAST: where NULLs sort without it differs (first on PostgreSQL, last on SQLite).
+        .first(select::<Hero>().order_by(Hero::age.desc().nulls_last()))?
         .expect("a hero");
     assert_eq!(oldest.read()?.name, "Rusty-Man");
     assert_eq!(
         db.sql(),
-        [format!("{COLUMNS} ORDER BY hero.age DESC LIMIT 1")]
+        [format!(
+            "{COLUMNS} ORDER BY hero.age DESC NULLS LAST LIMIT 1"
+        )]
     );
     // The same object as any other way to reach the row, with no SQL.
     let again = session.get::<Hero>(2)?.expect("Rusty-Man");
@@ -707,6 +711,10 @@ fn group_by_and_having_on_an_aggregate() -> orm::Result<()> {
 #[test]
 fn decode_failures_in_column_queries_name_the_column() -> orm::Result<()> {
     let (db, session) = seeded()?;
+    if db.sqlite_only("stores text in an integer column, which only SQLite's dynamic typing allows")
+    {
+        return Ok(());
+    }
     session.close()?;
     db.raw("UPDATE hero SET age = 'old' WHERE id = 1");
     let err = session

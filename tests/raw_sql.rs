@@ -121,7 +121,13 @@ fn a_missing_column_is_named_before_the_query_runs() -> orm::Result<()> {
         } => {
             assert_eq!(*table, "hero");
             assert_eq!(missing, "secret_name, age, team_id");
-            assert_eq!(found, "id, name, age + 1");
+            // How a database names an unnamed expression is its own affair.
+            let unnamed = if db.is_postgres() {
+                "?column?"
+            } else {
+                "age + 1"
+            };
+            assert_eq!(*found, format!("id, name, {unnamed}"));
         }
         other => panic!("unexpected error: {other}"),
     }
@@ -135,10 +141,15 @@ fn a_missing_column_is_named_before_the_query_runs() -> orm::Result<()> {
 
 #[test]
 fn invalid_sql_and_wrong_values_are_errors() -> orm::Result<()> {
-    let (_db, session) = seeded()?;
+    let (db, session) = seeded()?;
     let err = session
         .query_as::<Hero>("SELEKT * FROM hero", ())
         .unwrap_err();
+    // On PostgreSQL the failure aborts the transaction, which the session rolls back.
+    let err = match err {
+        Error::RolledBack { source } if db.is_postgres() => *source,
+        other => other,
+    };
     assert!(matches!(err, Error::Statement { .. }), "{err}");
     let err = session
         .query_as::<Hero>(

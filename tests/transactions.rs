@@ -21,6 +21,9 @@ const BOOM: &str = "CREATE TRIGGER boom BEFORE INSERT ON hero WHEN NEW.name = 'b
 #[test]
 fn a_rollback_by_sqlite_is_a_rollback_of_the_session() -> orm::Result<()> {
     let db = Db::new::<(Team, Hero)>();
+    if db.sqlite_only("SQLite's RAISE(ROLLBACK) in a trigger; on PostgreSQL every failed statement outside a savepoint is such a rollback (tests/bulk.rs, tests/raw_sql.rs)") {
+        return Ok(());
+    }
     db.raw(BOOM);
     let session = db.session();
     let first = hero("first");
@@ -60,7 +63,7 @@ fn a_rollback_by_sqlite_is_a_rollback_of_the_session() -> orm::Result<()> {
             "COMMIT",
         ]
     );
-    assert_eq!(db.table("SELECT id, name FROM hero"), ["1, 'first'"]);
+    assert_eq!(db.table("SELECT name FROM hero"), ["'first'"]);
     assert_eq!(first.status(), Status::Persistent);
     Ok(())
 }
@@ -92,7 +95,7 @@ fn a_failed_flush_that_sqlite_survived_keeps_the_transaction() -> orm::Result<()
     assert_eq!(first.status(), Status::Transient);
     session.add(&first)?;
     session.commit()?;
-    assert_eq!(db.table("SELECT id, name FROM hero"), ["1, 'first'"]);
+    assert_eq!(db.table("SELECT name FROM hero"), ["'first'"]);
     Ok(())
 }
 
@@ -126,7 +129,9 @@ fn after_a_failed_flush_the_session_waits_for_rollback() -> orm::Result<()> {
     // Every way to run SQL is refused, naming the failure and the way out, and runs nothing
     // (not the failing flush again): flush, commit, queries, raw SQL, lazy loads, reloads.
     let refused = |r: orm::Result<()>| match r {
-        Err(Error::PendingRollback { cause }) => assert!(cause.contains("UNIQUE"), "{cause}"),
+        Err(Error::PendingRollback { cause }) => {
+            assert!(cause.to_lowercase().contains("unique"), "{cause}")
+        }
         other => panic!("expected PendingRollback, got {other:?}"),
     };
     refused(session.flush());
@@ -139,7 +144,8 @@ fn after_a_failed_flush_the_session_waits_for_rollback() -> orm::Result<()> {
     refused(session.refresh(&rusty));
     let message = session.commit().unwrap_err().to_string();
     assert!(
-        message.starts_with("a flush failed earlier in this transaction (statement failed: UNIQUE constraint failed: hero.id"),
+        message.starts_with("a flush failed earlier in this transaction (statement failed: ")
+            && message.to_lowercase().contains("unique"),
         "{message}"
     );
     assert!(
@@ -214,6 +220,9 @@ fn concurrent_writers_on_one_file_all_commit() -> orm::Result<()> {
     const TEAMS: i64 = 3;
     let rounds = stress_rounds();
     let db = Db::new::<(Team, Hero)>();
+    if db.sqlite_only("PRAGMA integrity_check of the file; counters read and written back would need SERIALIZABLE and retries on PostgreSQL (not built yet)") {
+        return Ok(());
+    }
     let setup = db.session();
     for t in 0..THREADS {
         setup.add(&hero(&format!("counter {t}")))?;
@@ -301,13 +310,15 @@ fn objects_a_rolled_back_flush_inserted_can_be_added_again() -> orm::Result<()> 
     session.flush()?;
     session.add(&rusty)?;
     session.commit()?;
+    // (Keys read back: PostgreSQL's sequences do not give back the ids of rolled-back rows.)
+    let preventers_id = team.read()?.id.expect("a key");
     assert_eq!(
-        db.table("SELECT id, name FROM team ORDER BY id"),
-        ["1, 'Z-Force'", "2, 'Preventers'"]
+        db.table("SELECT name FROM team ORDER BY id"),
+        ["'Z-Force'", "'Preventers'"]
     );
     assert_eq!(
         db.table("SELECT name, team_id FROM hero"),
-        ["'Rusty-Man', 2"]
+        [format!("'Rusty-Man', {preventers_id}")]
     );
     assert_eq!(team.read()?.heroes.to_vec()?, vec![rusty.clone()]);
     Ok(())

@@ -290,7 +290,7 @@ fn a_failed_flush_leaves_database_and_session_as_they_were() -> orm::Result<()> 
     clash.write()?.code = "c".into();
     let refused = session.commit().unwrap_err();
     assert!(
-        matches!(&refused, Error::PendingRollback { cause } if cause.contains("UNIQUE")),
+        matches!(&refused, Error::PendingRollback { cause } if cause.to_lowercase().contains("unique")),
         "{refused}"
     );
     session.rollback()?;
@@ -299,9 +299,10 @@ fn a_failed_flush_leaves_database_and_session_as_they_were() -> orm::Result<()> 
     first.write()?.note = "changed".into();
     session.add_all([&fine, &clash])?;
     session.commit()?;
+    // (Codes, not ids: PostgreSQL's sequences do not give back the ids of rolled-back rows.)
     assert_eq!(
-        db.table("SELECT id, code, note FROM uniq ORDER BY id"),
-        ["1, 'a', 'changed'", "2, 'b', ''", "3, 'c', ''"]
+        db.table("SELECT code, note FROM uniq ORDER BY id"),
+        ["'a', 'changed'", "'b', ''", "'c', ''"]
     );
     Ok(())
 }
@@ -588,7 +589,7 @@ fn a_failed_flush_undoes_only_itself_until_the_rollback() -> orm::Result<()> {
     assert_eq!(kept.status(), Status::Transient);
     session.add(&kept)?;
     session.commit()?;
-    assert_eq!(db.table("SELECT id, code FROM uniq"), ["1, 'a'"]);
+    assert_eq!(db.table("SELECT code FROM uniq"), ["'a'"]);
     Ok(())
 }
 
@@ -610,8 +611,8 @@ fn a_failed_first_flush_rolls_back_the_transaction_and_the_session_goes_on() -> 
     session.add(&clash)?;
     session.commit()?;
     assert_eq!(
-        db.table("SELECT id, code FROM uniq ORDER BY id"),
-        ["1, 'a'", "2, 'b'"]
+        db.table("SELECT code FROM uniq ORDER BY id"),
+        ["'a'", "'b'"]
     );
     Ok(())
 }

@@ -32,6 +32,11 @@ enum Place {
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
+/// Whether the tests run on PostgreSQL (for tests that open their own databases).
+pub fn on_postgres() -> bool {
+    cfg!(feature = "postgres") && std::env::var_os("ORM_TEST_POSTGRES_URL").is_some()
+}
+
 impl Db {
     pub fn new<M: Tables>() -> Db {
         #[cfg(feature = "postgres")]
@@ -80,6 +85,15 @@ impl Db {
             log,
             place: Place::Postgres { url, admin, schema },
         }
+    }
+
+    /// True (and says so) when the tests run on PostgreSQL and this test is about SQLite
+    /// itself; the test then returns at once. The README lists these tests and why.
+    pub fn sqlite_only(&self, why: &str) -> bool {
+        if self.is_postgres() {
+            eprintln!("SQLite only ({why}): skipped on PostgreSQL");
+        }
+        self.is_postgres()
     }
 
     /// Whether the tests run on PostgreSQL.
@@ -172,6 +186,30 @@ impl Db {
                 for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
                     session.execute_sql(statement, ()).expect("raw statement");
                 }
+                // Rows inserted with their keys leave the identity sequences behind (SQLite
+                // takes the next rowid after the largest): move them past the keys.
+                let identities = session
+                    .query_rows(
+                        "SELECT table_name, column_name FROM information_schema.columns \
+                         WHERE table_schema = current_schema() AND is_identity = 'YES'",
+                        (),
+                    )
+                    .expect("identity columns");
+                for row in identities {
+                    let (orm::Value::Text(table), orm::Value::Text(column)) = (&row[0], &row[1])
+                    else {
+                        continue;
+                    };
+                    session
+                        .query_rows(
+                            &format!(
+                                "SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'), \
+                                 COALESCE((SELECT max(\"{column}\") FROM \"{table}\"), 0) + 1, false)"
+                            ),
+                            (),
+                        )
+                        .expect("move the identity sequence");
+                }
                 session.commit().expect("commit raw statements");
             }
         }
@@ -222,6 +260,22 @@ fn as_sqlite(line: &str) -> String {
             _ => {}
         }
         out.push(c);
+    }
+    // Row values: PostgreSQL's `IN ((?, ?), ...)` is SQLite's `IN (VALUES (?, ?), ...)`.
+    out = out.replace(" IN ((", " IN (VALUES (");
+    // An offset without a limit: SQLite's `LIMIT -1 OFFSET n`.
+    let mut at = 0;
+    while let Some(found) = out[at..].find(" OFFSET ") {
+        let pos = at + found;
+        let before = out[..pos]
+            .trim_end_matches(|c: char| c.is_ascii_digit())
+            .trim_end();
+        if !before.ends_with(" LIMIT") {
+            out.insert_str(pos, " LIMIT -1");
+            at = pos + " LIMIT -1 OFFSET ".len();
+        } else {
+            at = pos + " OFFSET ".len();
+        }
     }
     if out.starts_with("INSERT INTO ") {
         if let Some(at) = out.find(" RETURNING ") {

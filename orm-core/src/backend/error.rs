@@ -37,6 +37,9 @@ pub struct DbError {
     message: String,
     constraint: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// The server reported it: on PostgreSQL the transaction is aborted (an error of the
+    /// client's own, such as a value it could not decode, leaves the transaction as it was).
+    from_server: bool,
 }
 
 impl DbError {
@@ -51,7 +54,20 @@ impl DbError {
             message,
             constraint,
             source,
+            from_server: false,
         }
+    }
+
+    /// Marks an error the server reported (see [`is_server_error`](Self::is_server_error)).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) fn reported_by_server(mut self) -> DbError {
+        self.from_server = true;
+        self
+    }
+
+    /// Whether the database server reported the error (rather than the client library).
+    pub(crate) fn is_server_error(&self) -> bool {
+        self.from_server
     }
 
     /// A failure of this library's own making at the database boundary (a value the column

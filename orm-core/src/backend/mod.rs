@@ -33,8 +33,10 @@ pub enum Dialect {
 
 impl Dialect {
     /// The statement as this database takes it. The SQL builders write `?` for every bound
-    /// value and SQLite's `LIMIT -1 OFFSET n`; PostgreSQL numbers the placeholders `$1`,
-    /// `$2`, ... (outside quoted text and names) and writes `OFFSET n` alone.
+    /// value, SQLite's `LIMIT -1 OFFSET n`, and SQLite's `(a, b) IN (VALUES (?, ?), ...)`
+    /// for row values; PostgreSQL numbers the placeholders `$1`, `$2`, ... (outside quoted
+    /// text and names), writes `OFFSET n` alone and `(a, b) IN ((?, ?), ...)` (a `VALUES`
+    /// list of parameters would compare as text there).
     pub(crate) fn render(self, sql: &str) -> Cow<'_, str> {
         match self {
             Dialect::Sqlite => Cow::Borrowed(sql),
@@ -58,9 +60,11 @@ impl Dialect {
     }
 }
 
-/// `?` → `$n` outside quotes; `LIMIT -1 OFFSET` → `OFFSET`.
+/// `?` → `$n` outside quotes; `LIMIT -1 OFFSET` → `OFFSET`; `IN (VALUES (` → `IN ((`.
 fn number_placeholders(sql: &str) -> String {
-    let sql = sql.replace(" LIMIT -1 OFFSET ", " OFFSET ");
+    let sql = sql
+        .replace(" LIMIT -1 OFFSET ", " OFFSET ")
+        .replace(" IN (VALUES (", " IN ((");
     let mut out = String::with_capacity(sql.len() + 8);
     let mut quote: Option<char> = None;
     let mut n = 0;
@@ -206,6 +210,10 @@ mod tests {
         assert_eq!(
             Dialect::Postgres.render("SELECT a FROM t LIMIT -1 OFFSET 3"),
             "SELECT a FROM t OFFSET 3"
+        );
+        assert_eq!(
+            Dialect::Postgres.render("SELECT 1 FROM l WHERE (l.a, l.b) IN (VALUES (?, ?), (?, ?))"),
+            "SELECT 1 FROM l WHERE (l.a, l.b) IN (($1, $2), ($3, $4))"
         );
         assert_eq!(Dialect::Sqlite.render("a = ?"), "a = ?");
     }

@@ -88,6 +88,12 @@ impl PgConn {
 
     pub(crate) fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize, DbError> {
         let stmt = self.statement(sql)?;
+        if !stmt.columns().is_empty() {
+            // As on SQLite: rows would be dropped unseen.
+            return Err(DbError::other(
+                "the statement returns rows: run it as a query (query_rows, query_as)",
+            ));
+        }
         let n = self.client.execute(&stmt, &refs(params))?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
@@ -240,6 +246,16 @@ impl<'a> FromSql<'a> for Decoded {
             Type::BYTEA => Value::Blob(raw.to_vec()),
             Type::JSONB => text(raw.get(1..).unwrap_or_default())?,
             Type::UUID => Value::Text(uuid_text(raw)?),
+            Type::DATE => Value::Text(date_text(i64::from(i32::from_sql(ty, raw)?))),
+            Type::TIME => Value::Text(time_text(i64::from_sql(ty, raw)?)),
+            Type::TIMESTAMP | Type::TIMESTAMPTZ => {
+                let micros = i64::from_sql(ty, raw)?;
+                let (days, time) = (
+                    micros.div_euclid(86_400_000_000),
+                    micros.rem_euclid(86_400_000_000),
+                );
+                Value::Text(format!("{} {}", date_text(days), time_text(time)))
+            }
             _ if matches!(ty.kind(), postgres::types::Kind::Enum(_)) => text(raw)?,
             Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN | Type::JSON => {
                 text(raw)?
@@ -258,42 +274,83 @@ impl<'a> FromSql<'a> for Decoded {
 }
 
 /// A `NUMERIC` in binary form (base-10000 digits): an integer when it has no fraction and
-/// fits `i64` (`sum()` of integers), a real otherwise (`avg()`).
+/// fits `i64` (`sum()` of integers), a real otherwise (`avg()`), read from its decimal text
+/// so that it rounds as SQLite's arithmetic would.
 fn numeric(raw: &[u8]) -> Result<Value, BoxError> {
-    let word = |i: usize| -> Result<i64, BoxError> {
+    let word = |i: usize| -> Result<i16, BoxError> {
         let b = raw.get(i..i + 2).ok_or("truncated numeric")?;
-        Ok(i64::from(i16::from_be_bytes([b[0], b[1]])))
+        Ok(i16::from_be_bytes([b[0], b[1]]))
     };
     let ndigits = usize::try_from(word(0)?)?;
-    let weight = word(2)?;
+    let weight = i64::from(word(2)?);
     let sign = word(4)? as u16;
-    let dscale = word(6)?;
+    let dscale = usize::try_from(word(6)?)?;
     if sign == 0xC000 {
         return Ok(Value::Real(f64::NAN));
     }
-    let negative = sign == 0x4000;
-    let mut int: Option<i64> = Some(0);
-    let mut real = 0.0f64;
-    for d in 0..ndigits {
-        let digit = word(8 + 2 * d)?;
-        let power = weight - i64::try_from(d)?;
-        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
-        {
-            real += digit as f64 * 10000f64.powi(power as i32);
+    // The base-10000 digit at position `power` (10000^power), zero outside the stored ones.
+    let digit = |power: i64| -> Result<i16, BoxError> {
+        let index = weight - power;
+        match usize::try_from(index) {
+            Ok(i) if i < ndigits => word(8 + 2 * i),
+            _ => Ok(0),
         }
-        int = match (int, u32::try_from(power)) {
-            (Some(acc), Ok(p)) => 10000i64
-                .checked_pow(p)
-                .and_then(|m| digit.checked_mul(m))
-                .and_then(|v| acc.checked_add(v)),
-            _ if digit == 0 => int,
-            _ => None,
-        };
+    };
+    let mut text = String::new();
+    if sign == 0x4000 {
+        text.push('-');
     }
-    Ok(match int {
-        Some(i) if dscale == 0 => Value::Integer(if negative { -i } else { i }),
-        _ => Value::Real(if negative { -real } else { real }),
+    if weight < 0 {
+        text.push('0');
+    }
+    for power in (0..=weight).rev() {
+        if power == weight {
+            text.push_str(&digit(power)?.to_string());
+        } else {
+            text.push_str(&format!("{:04}", digit(power)?));
+        }
+    }
+    if dscale > 0 {
+        let mut fraction = String::new();
+        let groups = i64::try_from(dscale.div_ceil(4))?;
+        for power in 1..=groups {
+            fraction.push_str(&format!("{:04}", digit(-power)?));
+        }
+        fraction.truncate(dscale);
+        text.push('.');
+        text.push_str(&fraction);
+        return Ok(Value::Real(text.parse()?));
+    }
+    Ok(match text.parse::<i64>() {
+        Ok(i) => Value::Integer(i),
+        Err(_) => Value::Real(text.parse()?),
     })
+}
+
+/// Days since 2000-01-01 (PostgreSQL's epoch) as `YYYY-MM-DD` (the civil-from-days
+/// algorithm of Howard Hinnant's date library).
+fn date_text(days_since_2000: i64) -> String {
+    let z = days_since_2000 + 10_957 + 719_468; // days since 0000-03-01
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Microseconds since midnight as `HH:MM:SS.ffffff`.
+fn time_text(micros: i64) -> String {
+    let (secs, frac) = (micros / 1_000_000, micros % 1_000_000);
+    format!(
+        "{:02}:{:02}:{:02}.{frac:06}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 /// A UUID's 16 bytes as `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
@@ -339,20 +396,33 @@ impl From<postgres::Error> for DbError {
                 message.push(')');
             }
             let constraint = db.constraint().map(str::to_owned);
-            return DbError::new(kind, message, constraint, Some(Box::new(e)));
+            return DbError::new(kind, message, constraint, Some(Box::new(e))).reported_by_server();
         }
-        let kind = if e.is_closed() {
-            DbErrorKind::ConnectionLost
-        } else {
-            DbErrorKind::Other
-        };
-        DbError::new(kind, e.to_string(), None, Some(Box::new(e)))
+        if e.is_closed() {
+            return DbError::new(
+                DbErrorKind::ConnectionLost,
+                e.to_string(),
+                None,
+                Some(Box::new(e)),
+            )
+            .reported_by_server();
+        }
+        DbError::new(DbErrorKind::Other, e.to_string(), None, Some(Box::new(e)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_and_times_read_as_the_text_sqlite_stores() {
+        assert_eq!(date_text(0), "2000-01-01");
+        assert_eq!(date_text(-1), "1999-12-31");
+        assert_eq!(date_text(9832), "2026-12-02");
+        assert_eq!(date_text(60), "2000-03-01");
+        assert_eq!(time_text(54_245_000_123), "15:04:05.000123");
+    }
 
     #[test]
     fn numerics_become_integers_or_reals() {
@@ -362,5 +432,11 @@ mod tests {
         // -2.5 = [2, 5000], weight 0, negative, scale 1
         let raw = [0, 2, 0, 0, 0x40, 0, 0, 1, 0, 2, 0x13, 0x88];
         assert_eq!(numeric(&raw).unwrap(), Value::Real(-2.5));
+        // 0.0625 = [625], weight -1, scale 4
+        let raw = [0, 1, 0xFF, 0xFF, 0, 0, 0, 4, 0x02, 0x71];
+        assert_eq!(numeric(&raw).unwrap(), Value::Real(0.0625));
+        // 10000 = [1], weight 1, scale 0 (trailing zero groups are not stored)
+        let raw = [0, 1, 0, 1, 0, 0, 0, 0, 0, 1];
+        assert_eq!(numeric(&raw).unwrap(), Value::Integer(10000));
     }
 }

@@ -143,6 +143,18 @@ impl From<rusqlite::Error> for DbError {
                 {
                     DbErrorKind::Busy
                 }
+                // A foreign key checked at the end of a statement reports the plain
+                // constraint code: tell by SQLite's message.
+                _ if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    let message = e.to_string();
+                    if message.contains("FOREIGN KEY constraint failed") {
+                        DbErrorKind::ForeignKeyViolation
+                    } else if message.contains("UNIQUE constraint failed") {
+                        DbErrorKind::UniqueViolation
+                    } else {
+                        DbErrorKind::Other
+                    }
+                }
                 _ => DbErrorKind::Other,
             },
             _ => DbErrorKind::Other,

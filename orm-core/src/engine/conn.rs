@@ -3,7 +3,7 @@
 //! back to the pool (rolled back) when dropped.
 
 use super::Engine;
-use crate::backend::{Dialect, RawConn, Row};
+use crate::backend::{DbError, Dialect, RawConn, Row};
 use crate::error::{Error, Result};
 use crate::value::Value;
 
@@ -21,9 +21,10 @@ use crate::value::Value;
 /// `RAISE(ROLLBACK)` in a trigger). Every failed statement is followed by a look at
 /// `sqlite3_get_autocommit`; the connection then knows it is out of its transaction, and
 /// [`take_ended_by_database`](Conn::take_ended_by_database) tells the session so. On
-/// PostgreSQL a failed statement aborts the whole transaction (every later statement fails
-/// until it ends) unless a savepoint catches it: outside a savepoint, the connection rolls
-/// back at once and says so the same way.
+/// PostgreSQL an error the server reports aborts the whole transaction (every later
+/// statement fails until it ends) unless a savepoint catches it: a failed flush rolls back
+/// itself as on SQLite; any other failure is rolled back when the session hears of it, and
+/// reported the same way as SQLite's own rollbacks.
 ///
 /// Statements are written with `?` placeholders; the connection's [`Dialect`] renders them
 /// for its database before they are shown and run.
@@ -38,6 +39,10 @@ pub(crate) struct Conn {
     savepoints: usize,
     /// The database rolled the transaction back by itself since the session last asked.
     ended_by_database: bool,
+    /// PostgreSQL: an error outside any savepoint aborted the transaction. Whoever ran the
+    /// statement may roll back at once (a failed flush does); otherwise the session does when
+    /// it hears of it ([`take_ended_by_database`](Conn::take_ended_by_database)).
+    aborted: bool,
 }
 
 impl Conn {
@@ -50,6 +55,7 @@ impl Conn {
             writing: false,
             savepoints: 0,
             ended_by_database: false,
+            aborted: false,
         }
     }
 
@@ -98,6 +104,13 @@ impl Conn {
     }
 
     pub(crate) fn commit(&mut self) -> Result<()> {
+        if self.aborted {
+            // PostgreSQL would answer COMMIT with a silent ROLLBACK: say so instead.
+            self.end_aborted();
+            return Err(Error::Database(DbError::other(
+                "an earlier statement failed and aborted the transaction; it was rolled back, nothing was committed",
+            )));
+        }
         if self.in_transaction {
             self.engine.announce("COMMIT", None);
             self.run_cached("COMMIT")?;
@@ -108,6 +121,7 @@ impl Conn {
     }
 
     pub(crate) fn rollback(&mut self) -> Result<()> {
+        self.aborted = false;
         if self.in_transaction {
             self.engine.announce("ROLLBACK", None);
             self.in_transaction = false;
@@ -118,34 +132,51 @@ impl Conn {
         Ok(())
     }
 
-    /// Whether the database rolled the transaction back by itself since the last call.
+    /// Whether the database rolled the transaction back by itself since the last call (on
+    /// PostgreSQL: an aborted transaction no one rolled back yet, which is rolled back now).
     pub(crate) fn take_ended_by_database(&mut self) -> bool {
+        if self.aborted {
+            self.end_aborted();
+        }
         std::mem::take(&mut self.ended_by_database)
+    }
+
+    /// Rolls back a transaction an error aborted (PostgreSQL), as the database's own doing.
+    fn end_aborted(&mut self) {
+        self.aborted = false;
+        let _ = self.raw().control("ROLLBACK");
+        self.in_transaction = false;
+        self.writing = false;
+        self.savepoints = 0;
+        self.ended_by_database = true;
     }
 
     /// Passes a statement's result on; after a failure, first looks whether SQLite is still
     /// in the transaction we think open.
     fn checked<R>(&mut self, result: Result<R>) -> Result<R> {
-        if result.is_err() {
-            self.check_transaction();
+        if let Err(e) = &result {
+            let from_server = e.db_error().is_some_and(DbError::is_server_error);
+            self.check_transaction(from_server);
         }
         result
     }
 
     /// After a failed statement: whether the database is still in the transaction we think
-    /// open (SQLite says; a PostgreSQL transaction outside a savepoint is aborted, and is
-    /// rolled back here).
-    fn check_transaction(&mut self) {
+    /// open. SQLite says; on PostgreSQL an error the server reported outside a savepoint
+    /// has aborted the transaction, which is rolled back here (an error of our own, such as
+    /// a value that does not fit its field, leaves it open).
+    fn check_transaction(&mut self, from_server: bool) {
         if !self.in_transaction {
             return;
         }
         let ended = match self.raw().is_autocommit() {
             Some(autocommit) => autocommit,
-            None if self.savepoints == 0 => {
-                let _ = self.raw().control("ROLLBACK");
-                true
+            None => {
+                if from_server && self.savepoints == 0 {
+                    self.aborted = true;
+                }
+                false
             }
-            None => false,
         };
         if ended {
             self.in_transaction = false;
@@ -265,9 +296,11 @@ impl Conn {
     /// is announced).
     pub(crate) fn column_names(&mut self, sql: &str) -> Result<Vec<String>> {
         let sql = self.dialect.render(sql);
-        self.raw()
+        let result = self
+            .raw()
             .column_names(&sql)
-            .map_err(|e| Error::statement(&sql, e))
+            .map_err(|e| Error::statement(&sql, e));
+        self.checked(result)
     }
 
     pub(super) fn table_exists(&mut self, name: &str) -> Result<bool> {

@@ -508,11 +508,24 @@ impl Engine {
                     }
                 }
             }
-            for t in missing {
-                conn.execute(&sql::create_table(t, conn.dialect()), &[])?;
+            // PostgreSQL checks that a referenced table exists: a key to a table created
+            // later (a cycle) is added once both exist. SQLite checks at write time.
+            let checks_references = conn.dialect() == Dialect::Postgres;
+            let mut deferred = Vec::new();
+            for (n, t) in missing.iter().enumerate() {
+                let later: Vec<&str> = if checks_references {
+                    missing[n + 1..].iter().map(|l| l.name).collect()
+                } else {
+                    Vec::new()
+                };
+                conn.execute(&sql::create_table(t, conn.dialect(), &later), &[])?;
                 for index in sql::create_indexes(t) {
                     conn.execute(&index, &[])?;
                 }
+                deferred.extend(sql::add_foreign_keys(t, &later));
+            }
+            for statement in deferred {
+                conn.execute(&statement, &[])?;
             }
             Ok(())
         })();

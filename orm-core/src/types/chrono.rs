@@ -39,6 +39,7 @@ fn time(t: Hms, s: &str) -> Result<NaiveTime, ConvertError> {
 
 impl ColumnType for NaiveDate {
     const SQL_TYPE: &'static str = datetime::DATE;
+    const POSTGRES_TYPE: &'static str = "DATE";
     fn to_value(&self) -> Value {
         Value::Text(datetime::write_date(ymd(*self)))
     }
@@ -50,6 +51,7 @@ impl ColumnType for NaiveDate {
 
 impl ColumnType for NaiveTime {
     const SQL_TYPE: &'static str = datetime::TIME;
+    const POSTGRES_TYPE: &'static str = "TIME";
     fn to_value(&self) -> Value {
         Value::Text(datetime::write_time(hms(*self)))
     }
@@ -61,6 +63,7 @@ impl ColumnType for NaiveTime {
 
 impl ColumnType for NaiveDateTime {
     const SQL_TYPE: &'static str = datetime::DATETIME;
+    const POSTGRES_TYPE: &'static str = "TIMESTAMP";
     fn to_value(&self) -> Value {
         Value::Text(datetime::write_datetime(ymd(self.date()), hms(self.time())))
     }
@@ -73,6 +76,7 @@ impl ColumnType for NaiveDateTime {
 
 impl ColumnType for DateTime<Utc> {
     const SQL_TYPE: &'static str = datetime::DATETIME;
+    const POSTGRES_TYPE: &'static str = "TIMESTAMP";
     fn to_value(&self) -> Value {
         ColumnType::to_value(&self.naive_utc())
     }

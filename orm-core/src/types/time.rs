@@ -37,6 +37,7 @@ fn time(t: Hms, s: &str) -> Result<Time, ConvertError> {
 
 impl ColumnType for Date {
     const SQL_TYPE: &'static str = datetime::DATE;
+    const POSTGRES_TYPE: &'static str = "DATE";
     fn to_value(&self) -> Value {
         Value::Text(datetime::write_date(ymd(*self)))
     }
@@ -48,6 +49,7 @@ impl ColumnType for Date {
 
 impl ColumnType for Time {
     const SQL_TYPE: &'static str = datetime::TIME;
+    const POSTGRES_TYPE: &'static str = "TIME";
     fn to_value(&self) -> Value {
         Value::Text(datetime::write_time(hms(*self)))
     }
@@ -59,6 +61,7 @@ impl ColumnType for Time {
 
 impl ColumnType for PrimitiveDateTime {
     const SQL_TYPE: &'static str = datetime::DATETIME;
+    const POSTGRES_TYPE: &'static str = "TIMESTAMP";
     fn to_value(&self) -> Value {
         Value::Text(datetime::write_datetime(ymd(self.date()), hms(self.time())))
     }
@@ -71,6 +74,7 @@ impl ColumnType for PrimitiveDateTime {
 
 impl ColumnType for OffsetDateTime {
     const SQL_TYPE: &'static str = datetime::DATETIME;
+    const POSTGRES_TYPE: &'static str = "TIMESTAMP";
     fn to_value(&self) -> Value {
         let utc = self.to_offset(UtcOffset::UTC);
         ColumnType::to_value(&PrimitiveDateTime::new(utc.date(), utc.time()))

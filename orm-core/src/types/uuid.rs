@@ -8,6 +8,7 @@ use crate::value::{ColumnType, ConvertError, Value, ValueRef};
 
 impl ColumnType for Uuid {
     const SQL_TYPE: &'static str = "CHAR(32)";
+    const POSTGRES_TYPE: &'static str = "UUID";
     fn to_value(&self) -> Value {
         Value::Text(self.simple().to_string())
     }
