@@ -12,11 +12,12 @@
 //!   references remain, the session letting go of an object it held for a flush, and a
 //!   relationship being loaded put the object in a global buffer (once: a flag on the object
 //!   says it is there). That is O(1) per drop.
-//! - **When.** A collection runs when the buffer holds more candidates than
-//!   `max(1024, half the objects the last collection visited)` (so its cost stays O(1)
-//!   amortized per dropped handle, and a 100k-object graph is not walked on each drop), at
-//!   `commit`, `rollback`, `close` and when a session is dropped (there the floor of 1024 does
-//!   not apply), and on [`collect_cycles`].
+//! - **When.** Never inside a drop (it may happen under any lock of the library), but at
+//!   safe points: entering a session's method and making a new object, once the buffer holds
+//!   more candidates than `max(1024, half the objects the last collection visited)` (so its
+//!   cost stays O(1) amortized per dropped handle, and a 100k-object graph is not walked
+//!   again at each drop); at the end of `commit`, `rollback`, `close` and a session's drop
+//!   (there without the floor of 1024); and on [`collect_cycles`].
 //! - **Trial deletion.** The subgraph reachable from the candidates is discovered; then every
 //!   cell of it is locked (with `try_lock` only: a lock that is taken, by this thread or
 //!   another, makes its owner a root, never a wait, so the collector cannot deadlock), and so
@@ -60,8 +61,10 @@ static RUNNING: Mutex<()> = Mutex::new(());
 static RESURRECT: RwLock<()> = RwLock::new(());
 
 thread_local! {
-    /// This thread is inside a collection: handle drops there are the collector's own.
+    /// This thread is inside a collection: it starts no other.
     static COLLECTING: Cell<bool> = const { Cell::new(false) };
+    /// The collector is dropping what it took out of cells: not candidates.
+    static QUIET: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Held while a weak reference to an object that no lock of the collector covers is upgraded.
@@ -69,10 +72,11 @@ pub(crate) fn upgrading() -> RwLockReadGuard<'static, ()> {
     RESURRECT.read().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A handle to an object with relationships is being dropped while `strong` references
-/// (this one included) exist: the object may now be held by a cycle alone.
-pub(crate) fn dropped_handle(flag: &AtomicBool, relations: &[CellRef], at: usize) {
-    if COLLECTING.with(Cell::get) {
+/// A handle to an object with relationships is being dropped while other references exist:
+/// the object may now be held by a cycle alone. Only buffered: a drop can happen anywhere,
+/// under any lock of the library, so collections run at [`when_due`]'s safe points.
+pub(crate) fn dropped_handle(flag: &AtomicBool, relations: &[CellRef]) {
+    if QUIET.with(Cell::get) {
         return;
     }
     if !flag.load(Ordering::Acquire) && !flag.swap(true, Ordering::AcqRel) {
@@ -82,8 +86,13 @@ pub(crate) fn dropped_handle(flag: &AtomicBool, relations: &[CellRef], at: usize
         };
         push(weak, true);
     }
+}
+
+/// Collects if enough candidates came since the last collection. Called where the thread
+/// holds no lock of the library: entering a session's method, making a new object.
+pub(crate) fn when_due() {
     if PENDING.load(Ordering::Relaxed) >= threshold(FLOOR) {
-        run(None, Some(at));
+        run(None, false);
     }
 }
 
@@ -130,7 +139,7 @@ fn threshold(floor: usize) -> usize {
 /// the caller holds.
 pub(crate) fn at_session_point(held: Option<&SessionCore>) {
     if PENDING.load(Ordering::Relaxed) >= threshold(1) {
-        run(held.map(|c| c.me.as_ptr()), None);
+        run(held.map(|c| c.me.as_ptr()), false);
     }
 }
 
@@ -173,7 +182,7 @@ pub(crate) fn at_session_point(held: Option<&SessionCore>) {
 /// assert!(orm::collect_cycles() >= 2);
 /// ```
 pub fn collect_cycles() -> usize {
-    run(None, None)
+    run(None, true)
 }
 
 /// Clears the thread's collecting flag when dropped (a panic in a user's `Drop` included).
@@ -195,15 +204,18 @@ impl Drop for Collecting {
 }
 
 /// One collection over the buffered candidates; `held`: the session whose lock the caller
-/// holds; `dropping`: an object one of whose handles is being dropped (not counted as a
-/// reference). Returns how many objects were freed.
-fn run(held: Option<*const SessionShared>, dropping: Option<usize>) -> usize {
+/// holds; `wait`: for a collection running on another thread to end, rather than skip (only
+/// where no lock of the library is held). Returns how many objects were freed.
+fn run(held: Option<*const SessionShared>, wait: bool) -> usize {
     let Some(collecting) = Collecting::enter() else {
         return 0;
     };
     let running = match RUNNING.try_lock() {
         Ok(g) => g,
         Err(TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(TryLockError::WouldBlock) if wait => {
+            RUNNING.lock().unwrap_or_else(PoisonError::into_inner)
+        }
         Err(TryLockError::WouldBlock) => return 0,
     };
     let weaks = std::mem::take(&mut *BUFFER.lock().unwrap_or_else(PoisonError::into_inner));
@@ -214,7 +226,7 @@ fn run(held: Option<*const SessionShared>, dropping: Option<usize>) -> usize {
         c.collect_flag().store(false, Ordering::Release);
     }
     let count = candidates.len();
-    let mut graph = Graph::new(held, dropping);
+    let mut graph = Graph::new(held);
     for c in candidates {
         graph.add(c);
     }
@@ -227,12 +239,17 @@ fn run(held: Option<*const SessionShared>, dropping: Option<usize>) -> usize {
             buffer(&node.obj, false);
         }
     }
-    // Emptied cells' contents go first, while the graph still holds every object; then the
-    // objects themselves, outside the collector (their `Drop` may be the user's).
+    // Emptied cells' contents go first, while the graph still holds every object (quietly:
+    // these drops are the collector's own); then the objects themselves, before another
+    // collection may start (the graph's references would keep them alive in its eyes). A
+    // user's `Drop` running then can drop handles (buffered as usual) but not start a
+    // collection on this thread.
+    QUIET.with(|q| q.set(true));
     drop(trash);
+    QUIET.with(|q| q.set(false));
+    drop(graph);
     drop(running);
     drop(collecting);
-    drop(graph);
     freed
 }
 
@@ -247,18 +264,16 @@ struct Graph {
     nodes: Vec<Node>,
     index: FxHashMap<usize, usize>,
     held: Option<*const SessionShared>,
-    dropping: Option<usize>,
     /// A lock could not be taken: the candidates go back to the buffer.
     retry: bool,
 }
 
 impl Graph {
-    fn new(held: Option<*const SessionShared>, dropping: Option<usize>) -> Graph {
+    fn new(held: Option<*const SessionShared>) -> Graph {
         Graph {
             nodes: Vec::new(),
             index: FxHashMap::default(),
             held,
-            dropping,
             retry: false,
         }
     }
@@ -323,7 +338,8 @@ impl Graph {
             let Some(s) = node.session.as_ref() else {
                 continue;
             };
-            if Some(s.as_ptr()) == self.held || sessions.iter().any(|x| Arc::as_ptr(x) == s.as_ptr())
+            if Some(s.as_ptr()) == self.held
+                || sessions.iter().any(|x| Arc::as_ptr(x) == s.as_ptr())
             {
                 continue;
             }
@@ -390,9 +406,8 @@ impl Graph {
             }
         }
         for (i, node) in self.nodes.iter().enumerate() {
-            // Ours (the graph's), and the handle being dropped.
-            let ours = 1 + usize::from(self.dropping == Some(addr(&node.obj)));
-            let others = Arc::strong_count(&node.obj).saturating_sub(ours);
+            // All but the graph's own.
+            let others = Arc::strong_count(&node.obj) - 1;
             if others != inside[i] {
                 root[i] = true;
             }

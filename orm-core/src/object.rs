@@ -289,7 +289,7 @@ impl<T> Drop for Tracked<T> {
     fn drop(&mut self) {
         if Arc::strong_count(&self.0) > 1 {
             if let Some(relations) = self.0.relations.get() {
-                crate::collect::dropped_handle(&self.0.collect, relations, self.addr());
+                crate::collect::dropped_handle(&self.0.collect, relations);
             }
         }
     }
@@ -333,6 +333,7 @@ impl<T: Table> Tracked<T> {
     /// Starts tracking a new (transient) object; same as [`Table::track`]. Relationship
     /// fields given in the struct are linked both ways at once (`back_populates`).
     pub fn new(value: T) -> Tracked<T> {
+        crate::collect::when_due();
         Tracked::with_state(value, Status::Transient, None, Weak::new(), true)
     }
 

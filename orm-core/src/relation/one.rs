@@ -612,7 +612,14 @@ impl<T: Table> ErasedRelation for OneCell<T> {
     fn try_held(&self) -> Option<Vec<ObjRef>> {
         let state = try_lock(&self.state)?;
         let orig = state.orig.iter().flatten();
-        Some(state.target.iter().chain(orig).map(Tracked::erased).collect())
+        Some(
+            state
+                .target
+                .iter()
+                .chain(orig)
+                .map(Tracked::erased)
+                .collect(),
+        )
     }
 
     fn lock_held(&self) -> Option<Box<dyn HeldGuard + '_>> {

@@ -74,6 +74,8 @@ impl SessionShared {
         if crate::engine::in_hook() {
             return Err(Error::Reentrant);
         }
+        // No lock of the library is held here: a safe point for the cycle collector.
+        crate::collect::when_due();
         Ok(self.lock())
     }
 }
