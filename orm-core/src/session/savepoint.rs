@@ -150,9 +150,12 @@ impl SessionCore {
             self.undo_insert(inserted);
         }
         for obj in std::mem::take(&mut self.new) {
-            let mut state = obj.state();
-            state.status = Status::Transient;
-            state.session = std::sync::Weak::new();
+            {
+                let mut state = obj.state();
+                state.status = Status::Transient;
+                state.session = std::sync::Weak::new();
+            }
+            crate::collect::let_go(&obj);
         }
         let deleted = self.deleted_in_tx.split_off(mark.deleted);
         for obj in std::mem::take(&mut self.deleted).into_iter().chain(deleted) {
@@ -176,6 +179,7 @@ impl SessionCore {
         for obj in changed {
             obj.state().registered = false;
             expire(&obj);
+            crate::collect::let_go(&obj);
         }
         Ok(())
     }

@@ -408,9 +408,10 @@ impl Plan {
                 cell.0.keep_added(member);
             }
         }
-        core.new.clear();
-        core.modified.clear();
-        core.deleted.clear();
+        let done = [&mut core.new, &mut core.modified, &mut core.deleted];
+        for obj in done.into_iter().flat_map(std::mem::take) {
+            crate::collect::let_go(&obj);
+        }
         core.modified.extend(rewritten);
     }
 }
