@@ -304,9 +304,7 @@ fn delete_orphan_on_the_reverse_side_deletes_the_orphan_and_with_the_owner() -> 
             "DELETE FROM account WHERE account.id = ? (2,)",
         ]
     );
-    // A replacement takes the freed key. (Replacing in the same flush would INSERT the new
-    // row before the DELETE of the old one, which the UNIQUE key refuses: the unit of work
-    // runs deletes last, as SQLAlchemy's does; flush in between.)
+    // A replacement takes the freed key.
     let solar = Settings {
         theme: "solar".into(),
         ..Default::default()
@@ -318,5 +316,76 @@ fn delete_orphan_on_the_reverse_side_deletes_the_orphan_and_with_the_owner() -> 
         db.table("SELECT id, theme, account_id FROM settings ORDER BY id"),
         ["1, 'solar', 1"]
     );
+    Ok(())
+}
+
+/// Accounts 1 ann (settings 1 dark) and 2 ben (settings 2 light).
+fn accounts() -> Db {
+    let db = Db::new::<Models>();
+    db.raw(
+        "INSERT INTO account (id, login) VALUES (1, 'ann'), (2, 'ben');
+         INSERT INTO settings (id, theme, account_id) VALUES (1, 'dark', 1), (2, 'light', 2);",
+    );
+    db
+}
+
+const SETTINGS: &str = "SELECT id, theme, account_id FROM settings ORDER BY id";
+
+#[test]
+fn replacing_a_delete_orphan_target_in_one_flush_deletes_the_old_row_first() -> orm::Result<()> {
+    let db = accounts();
+    let session = db.session();
+    let ann = session.get::<Account>(1)?.expect("ann");
+    let dark = ann.read()?.settings.get()?.expect("dark");
+    let solar = Settings {
+        theme: "solar".into(),
+        ..Default::default()
+    }
+    .track();
+    ann.read()?.settings.set(&solar)?;
+    assert!(dark.read()?.account.get()?.is_none());
+    assert!(solar.read()?.account.get()? == Some(ann.clone()));
+    db.forget();
+    session.commit()?;
+    // The orphan holds settings.account_id = 1 until it is gone: its DELETE runs before the
+    // INSERT that takes the (unique) key, not with the other deletes at the end.
+    assert_eq!(
+        db.sql(),
+        [
+            "DELETE FROM settings WHERE settings.id = ? (1,)",
+            "INSERT INTO settings (theme, account_id) VALUES (?, ?) ('solar', 1)",
+        ]
+    );
+    assert_eq!(db.table(SETTINGS), ["2, 'light', 2", "3, 'solar', 1"]);
+    assert_eq!(dark.status(), orm::Status::Detached); // deleted, then committed
+    assert!(ann.read()?.settings.get()? == Some(solar.clone()));
+    assert!(solar.read()?.account.get()? == Some(ann.clone()));
+    Ok(())
+}
+
+#[test]
+fn moving_a_stored_target_to_a_holder_whose_own_is_an_orphan_deletes_that_first() -> orm::Result<()>
+{
+    let db = accounts();
+    let session = db.session();
+    let ann = session.get::<Account>(1)?.expect("ann");
+    let ben = session.get::<Account>(2)?.expect("ben");
+    let dark = ann.read()?.settings.get()?.expect("dark");
+    let light = ben.read()?.settings.get()?.expect("light");
+    // Ben's settings go to ann; ann's own are an orphan, and ben has none.
+    ann.read()?.settings.set(&light)?;
+    assert!(ben.read()?.settings.get()?.is_none());
+    assert!(light.read()?.account.get()? == Some(ann.clone()));
+    assert!(dark.read()?.account.get()?.is_none());
+    db.forget();
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            "DELETE FROM settings WHERE settings.id = ? (1,)",
+            "UPDATE settings SET account_id=? WHERE settings.id = ? (1, 2)",
+        ]
+    );
+    assert_eq!(db.table(SETTINGS), ["2, 'light', 1"]);
     Ok(())
 }

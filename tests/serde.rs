@@ -157,7 +157,10 @@ fn a_json_body_merged_into_the_stored_row_updates_only_the_changed_columns() -> 
     assert_eq!(stored.read()?.age, Some(16));
     assert_eq!(hero.status(), orm::Status::Transient); // the body is left as it is
     session.commit()?;
-    assert_eq!(db.sql(), ["UPDATE hero SET age=? WHERE hero.id = ? (16, 2)"]);
+    assert_eq!(
+        db.sql(),
+        ["UPDATE hero SET age=? WHERE hero.id = ? (16, 2)"]
+    );
     assert_eq!(
         db.table("SELECT id, name, age, team_id FROM hero ORDER BY id"),
         [

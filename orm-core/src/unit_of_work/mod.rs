@@ -27,6 +27,7 @@ mod on_delete;
 mod order;
 mod orphans;
 mod post_update;
+mod unique;
 mod write;
 
 pub(crate) use write::check_storable_value;
@@ -123,6 +124,9 @@ struct Plan {
     switches: FxHashMap<usize, usize>,
     /// The delete entries of those switches (no DELETE runs for them).
     switched: FxHashSet<usize>,
+    /// Delete entries already deleted, before a row taking one of their unique values was
+    /// written (see [`unique`]).
+    deleted_early: FxHashSet<usize>,
     /// Post-update foreign keys to write once every row exists: (entry, relationship).
     post_updates: Vec<(usize, usize)>,
     /// Rows the database deletes with their parent (`ON DELETE CASCADE` through
