@@ -389,3 +389,67 @@ fn moving_a_stored_target_to_a_holder_whose_own_is_an_orphan_deletes_that_first(
     assert_eq!(db.table(SETTINGS), ["2, 'light', 1"]);
     Ok(())
 }
+
+#[test]
+fn a_new_holder_built_for_a_stored_target_whose_side_is_not_loaded_replaces_the_old_one(
+) -> orm::Result<()> {
+    let db = seeded();
+    let session = db.session();
+    let alice = session.get::<Person>(1)?.expect("Alice");
+    assert!(!alice.read()?.passport.is_loaded());
+    db.forget();
+    // Alice's passport A-1 is not loaded: the flush finds it by its key and unsets it.
+    let a9 = Passport {
+        number: "A-9".into(),
+        person: One::to(&alice),
+        ..Default::default()
+    }
+    .track();
+    assert!(held(&alice)? == Some(a9.clone()));
+    session.add(&a9)?;
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            format!("{PASSPORT_OF} (1,)").as_str(),
+            "UPDATE passport SET person_id=? WHERE passport.id = ? (NULL, 1)",
+            "INSERT INTO passport (number, person_id) VALUES (?, ?) ('A-9', 1)",
+        ]
+    );
+    assert_eq!(
+        db.table(PASSPORTS),
+        ["1, 'A-1', NULL", "2, 'B-2', 2", "3, 'A-9', 1"]
+    );
+    let a1 = session.get::<Passport>(1)?.expect("A-1");
+    assert!(holder(&a1)?.is_none());
+    assert!(holder(&a9)? == Some(alice.clone()));
+    assert!(held(&alice)? == Some(a9.clone()));
+    Ok(())
+}
+
+#[test]
+fn a_new_holder_replacing_an_unseen_delete_orphan_target_deletes_it() -> orm::Result<()> {
+    let db = accounts();
+    let session = db.session();
+    let ann = session.get::<Account>(1)?.expect("ann");
+    db.forget();
+    let solar = Settings {
+        theme: "solar".into(),
+        account: One::to(&ann),
+        ..Default::default()
+    }
+    .track();
+    session.add(&solar)?;
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            "SELECT settings.id, settings.theme, settings.account_id FROM settings WHERE ? = settings.account_id (1,)",
+            "DELETE FROM settings WHERE settings.id = ? (1,)",
+            "INSERT INTO settings (theme, account_id) VALUES (?, ?) ('solar', 1)",
+        ]
+    );
+    assert_eq!(db.table(SETTINGS), ["2, 'light', 2", "3, 'solar', 1"]);
+    assert!(ann.read()?.settings.get()? == Some(solar.clone()));
+    Ok(())
+}

@@ -27,6 +27,7 @@ mod on_delete;
 mod order;
 mod orphans;
 mod post_update;
+mod replaced;
 mod unique;
 mod write;
 
@@ -270,6 +271,7 @@ impl Plan {
             }
         }
         plan.plan_pending_orphans();
+        plan.plan_replaced_holders(core)?;
         plan.plan_orphans()?;
         // `passive_deletes` children are found among the objects in memory.
         let passive = plan.deletes.iter().any(|&i| {
