@@ -453,3 +453,56 @@ fn a_new_holder_replacing_an_unseen_delete_orphan_target_deletes_it() -> orm::Re
     assert!(ann.read()?.settings.get()? == Some(solar.clone()));
     Ok(())
 }
+
+#[test]
+fn two_holders_exchanging_targets_free_the_key_in_between() -> orm::Result<()> {
+    let db = seeded();
+    let session = db.session();
+    let alice = session.get::<Person>(1)?.expect("Alice");
+    let bob = session.get::<Person>(2)?.expect("Bob");
+    let a1 = session.get::<Passport>(1)?.expect("A-1");
+    let b2 = session.get::<Passport>(2)?.expect("B-2");
+    a1.read()?.person.set(&bob)?;
+    b2.read()?.person.set(&alice)?;
+    assert!(held(&alice)? == Some(b2.clone()) && held(&bob)? == Some(a1.clone()));
+    db.forget();
+    session.commit()?;
+    // B-2 takes person_id = 1 while A-1 still holds it: A-1's key is set NULL first, and
+    // A-1's own UPDATE writes its new key after.
+    assert_eq!(
+        db.sql(),
+        [
+            "UPDATE passport SET person_id=? WHERE passport.id = ? (NULL, 1)",
+            "UPDATE passport SET person_id=? WHERE passport.id = ? (1, 2)",
+            "UPDATE passport SET person_id=? WHERE passport.id = ? (2, 1)",
+        ]
+    );
+    assert_eq!(db.table(PASSPORTS), ["1, 'A-1', 2", "2, 'B-2', 1"]);
+    assert!(holder(&a1)? == Some(bob.clone()) && holder(&b2)? == Some(alice.clone()));
+    assert!(held(&alice)? == Some(b2.clone()) && held(&bob)? == Some(a1.clone()));
+    Ok(())
+}
+
+#[test]
+fn a_target_taken_from_another_holder_whose_side_is_not_loaded_unsets_both() -> orm::Result<()> {
+    let db = seeded();
+    let session = db.session();
+    let alice = session.get::<Person>(1)?.expect("Alice");
+    let bob = session.get::<Person>(2)?.expect("Bob");
+    let b2 = session.get::<Passport>(2)?.expect("B-2");
+    alice.read()?.passport.set(&b2)?; // loads Alice's A-1 and B-2's holder Bob
+    let a1 = session.get::<Passport>(1)?.expect("A-1");
+    assert!(holder(&a1)?.is_none() && held(&bob)?.is_none());
+    assert!(holder(&b2)? == Some(alice.clone()));
+    db.forget();
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            "UPDATE passport SET person_id=? WHERE passport.id = ? (NULL, 1)",
+            "UPDATE passport SET person_id=? WHERE passport.id = ? (1, 2)",
+        ]
+    );
+    assert_eq!(db.table(PASSPORTS), ["1, 'A-1', NULL", "2, 'B-2', 1"]);
+    Ok(())
+}

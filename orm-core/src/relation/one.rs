@@ -533,7 +533,13 @@ impl<T: Table> ErasedRelation for OneCell<T> {
                 }
             };
             if matches {
+                let first_unloaded = !state.changed && !state.loaded;
                 state.note_change();
+                if first_unloaded {
+                    // Not loaded, but what it pointed at is known now: `item`.
+                    state.orig = Some(typed::<T>(item.clone()));
+                    state.unknown_before = false;
+                }
                 state.loaded = true;
                 state.target = None;
                 state.released = None;

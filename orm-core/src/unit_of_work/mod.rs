@@ -128,6 +128,8 @@ struct Plan {
     /// Delete entries already deleted, before a row taking one of their unique values was
     /// written (see [`unique`]).
     deleted_early: FxHashSet<usize>,
+    /// Unique columns set to NULL in between, to be freed for another row: (entry, column).
+    interim_nulls: Vec<(usize, usize)>,
     /// Post-update foreign keys to write once every row exists: (entry, relationship).
     post_updates: Vec<(usize, usize)>,
     /// Rows the database deletes with their parent (`ON DELETE CASCADE` through

@@ -10,7 +10,7 @@
 //! Primary keys are not handled here: a new object taking a deleted object's key is a row
 //! switch (see `order`).
 
-use super::{stored_values, Plan, Sink};
+use super::{stored_values, values_with, Plan, Sink};
 use crate::error::{Error, Result};
 use crate::object::addr;
 use crate::schema::{RelationKind, Resolved, TableMeta};
@@ -52,6 +52,7 @@ impl Plan {
                 clashing.push((d, c));
             }
         }
+        self.free_from_updates(sink, i, values, &unique)?;
         for (d, c) in clashing {
             if let Some(referrer) = self.still_referenced(d) {
                 let col = &meta.columns[c];
@@ -68,6 +69,71 @@ impl Plan {
             self.deleted_early.insert(d);
         }
         Ok(())
+    }
+
+    /// Rows of the same table updated in this flush away from a unique value row `i` takes
+    /// (two one-to-one holders exchanging targets, two rows swapping codes): the value is
+    /// freed first by setting it to NULL, and the row's own UPDATE writes its new value when
+    /// its turn comes. A column that cannot be NULL cannot be freed this way: an error.
+    fn free_from_updates(
+        &mut self,
+        sink: &mut Sink<'_>,
+        i: usize,
+        values: &[Value],
+        unique: &[usize],
+    ) -> Result<()> {
+        let meta = self.entries[i].obj.meta();
+        let mut freeing = Vec::new();
+        for &j in &self.updates {
+            let obj = &self.entries[j].obj;
+            if j == i || !std::ptr::eq(obj.meta(), meta) || self.written.contains(&addr(obj)) {
+                continue;
+            }
+            let stored = stored_values(obj)?;
+            let now = values_with(obj, self.overlay.get(&addr(obj)))?;
+            for &c in unique {
+                let repointed = meta.relations.iter().enumerate().any(|(r, rel)| {
+                    rel.kind == RelationKind::ManyToOne
+                        && self.entries[j].history[r].target.is_some()
+                        && matches!(meta.resolved(r), Ok(Resolved::ManyToOne { local, .. }) if local.contains(&c))
+                });
+                if stored[c] == values[c] && (now[c] != stored[c] || repointed) {
+                    freeing.push((j, c));
+                }
+            }
+        }
+        for (j, c) in freeing {
+            let col = &meta.columns[c];
+            if !col.nullable() {
+                return Err(Error::Relationship {
+                    table: meta.rust_name,
+                    field: col.field,
+                    message: format!(
+                        "two {} rows exchange {}.{} values in one flush, and the column cannot be NULL in between; change one, call session.flush(), then change the other",
+                        meta.rust_name, meta.name, col.name
+                    ),
+                });
+            }
+            let Some(key) = self.entries[j].obj.state().key.clone() else {
+                continue;
+            };
+            let mut params = vec![Value::Null];
+            params.extend(key.to_values());
+            sink.conn()?.execute(&sql::update(meta, &[c]), &params)?;
+            self.interim_nulls.push((j, c));
+        }
+        Ok(())
+    }
+
+    /// The columns of entry `i` set to NULL in between by [`free_from_updates`]: its UPDATE
+    /// writes them whatever they compare to.
+    pub(super) fn add_interim_nulls(&self, i: usize, changed: &mut Vec<usize>) {
+        for &(j, c) in &self.interim_nulls {
+            if j == i && !changed.contains(&c) {
+                changed.push(c);
+            }
+        }
+        changed.sort_unstable();
     }
 
     /// What in this flush refers to the row of deleted entry `d` (a member of one of its

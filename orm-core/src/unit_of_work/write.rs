@@ -75,7 +75,8 @@ impl Plan {
             };
             self.keys.insert(a, key);
         } else {
-            let changed = self.changed_columns(&obj, &mut values);
+            let mut changed = self.changed_columns(&obj, &mut values);
+            self.add_interim_nulls(i, &mut changed);
             check_storable(obj.meta(), &values, changed.iter().copied())?;
             self.free_unique_values(sink, i, &values, &changed)?;
             self.update_row(sink, i, &values, &changed)?;
