@@ -6,7 +6,6 @@ mod common;
 
 use common::one_to_many::{Hero, Team};
 use common::Db;
-use orm::prelude::*;
 
 #[test]
 fn history_and_is_modified_follow_columns_and_relationships_and_the_flush() -> orm::Result<()> {
