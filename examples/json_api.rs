@@ -1,5 +1,5 @@
 //! Models as the API schema, the way SQLModel uses pydantic: heroes and their team go out as
-//! JSON and come back in as new rows, and a JSON body updates a stored row. Needs the
+//! JSON and come back in as new rows, and a JSON body is merged into a stored row. Needs the
 //! `serde` feature: `cargo run --example json_api --features serde`.
 //!
 //! Relationships serialize only when loaded (serializing never runs a lazy load), and a
@@ -36,15 +36,6 @@ pub struct Hero {
     pub team: One<Team>,
 }
 
-/// The fields a client may change (PATCH): absent ones stay as they are.
-#[derive(Deserialize, Debug, Default)]
-#[serde(default)]
-pub struct HeroUpdate {
-    pub name: Option<String>,
-    pub secret_name: Option<String>,
-    pub age: Option<Option<i64>>,
-}
-
 /// POST /heroes: a hero with a new team, from a request body.
 fn create_from_json(engine: &Engine) -> Result<(), Box<dyn std::error::Error>> {
     let body = r#"[
@@ -79,30 +70,21 @@ fn hero_as_json(engine: &Engine, id: i64) -> Result<String, Box<dyn std::error::
     Ok(serde_json::to_string(&hero)?)
 }
 
-/// PATCH /heroes/{id}: load the row, assign the fields the body has; the flush writes only
-/// the columns that changed. (A `session.merge` of a deserialized object would do the same
-/// in one call once the session has one.)
-fn update_from_json(
+/// PUT /heroes/{id}: the body is the whole hero. `session.merge` copies its columns onto the
+/// stored row (one SELECT by the key; a key with no row would be inserted), setting only the
+/// columns whose value differs, so the flush's UPDATE names only those. Relationships in the
+/// body are not merged: its `team_id` is, and the hero's `team` follows it.
+fn replace_from_json(
     engine: &Engine,
     id: i64,
     body: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let patch: HeroUpdate = serde_json::from_str(body)?;
+    let mut hero: Hero = serde_json::from_str(body)?;
+    hero.id = Some(id); // the key comes from the path, not the body
     let session = Session::new(engine);
-    let hero = session.get::<Hero>(id)?.ok_or("no such hero")?;
-    {
-        let mut row = hero.write()?;
-        if let Some(name) = patch.name {
-            row.name = name;
-        }
-        if let Some(secret_name) = patch.secret_name {
-            row.secret_name = secret_name;
-        }
-        if let Some(age) = patch.age {
-            row.age = age;
-        }
-    }
+    let stored = session.merge(&hero.track())?;
     session.commit()?; // UPDATE hero SET age=? WHERE hero.id = ?
+    println!("Updated: {}", serde_json::to_string(&stored)?);
     Ok(())
 }
 
@@ -115,7 +97,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     create_from_json(&engine)?;
     println!("Teams: {}", teams_as_json(&engine)?);
     let engine = engine.echo(true);
-    update_from_json(&engine, 1, r#"{"age": 32}"#)?;
+    let body = r#"{"name": "Deadpond", "secret_name": "Dive Wilson", "age": 32, "team_id": 1}"#;
+    replace_from_json(&engine, 1, body)?;
     let engine = engine.echo(false);
     println!("Hero: {}", hero_as_json(&engine, 1)?);
     Ok(())

@@ -232,3 +232,65 @@ fn a_negative_integer_in_a_u64_column_is_a_decode_error() {
         "cannot read column `counter.hits`: integer -1 does not fit in u64"
     );
 }
+
+#[derive(ColumnType, Debug, Clone, Copy, PartialEq)]
+pub enum Mood {
+    #[orm(rename = "😀 ünïcödé 'q\"")]
+    Happy,
+    Sad,
+}
+
+#[derive(Table, Debug)]
+pub struct Extreme {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub text: String,
+    pub big: i64,
+    pub real: f64,
+    pub mood: Mood,
+    pub maybe: Option<f64>,
+}
+
+#[test]
+fn hostile_text_extreme_numbers_and_unicode_enums_round_trip_and_nan_is_refused() -> orm::Result<()>
+{
+    let db = Db::new::<Extreme>();
+    let session = db.session();
+    let hostile = "'); DROP TABLE extreme; --\0\u{202e}🙂\\ \"x\"";
+    let row = Extreme {
+        id: None,
+        text: hostile.into(),
+        big: i64::MIN,
+        real: f64::MAX,
+        mood: Mood::Happy,
+        maybe: Some(f64::NEG_INFINITY),
+    };
+    session.add(&row.track())?;
+    session.commit()?;
+    let q = select::<Extreme>()
+        .filter(Extreme::text.eq(hostile))
+        .filter(Extreme::mood.eq(Mood::Happy))
+        .filter(Extreme::big.eq(i64::MIN));
+    let got = session.exec(q)?.one()?;
+    {
+        let g = got.read()?;
+        assert_eq!(
+            (g.text.as_str(), g.big, g.real, g.mood, g.maybe),
+            (
+                hostile,
+                i64::MIN,
+                f64::MAX,
+                Mood::Happy,
+                Some(f64::NEG_INFINITY)
+            )
+        );
+    }
+    assert_eq!(db.table("SELECT mood FROM extreme"), ["'😀 ünïcödé 'q\"'"]);
+    got.write()?.real = f64::NAN;
+    let err = session.commit().expect_err("NaN");
+    assert_eq!(
+        err.to_string(),
+        "cannot store extreme.real: the value is NaN, which SQLite stores as NULL; store None in an Option<f64> field for a missing number"
+    );
+    Ok(())
+}

@@ -81,6 +81,78 @@ fn a_foreign_key_of_another_type_fails_and_says_which_type_to_use() -> orm::Resu
     Ok(())
 }
 
+/// Heroes whose team table was created earlier (by another program, or another
+/// `create_all`): the foreign key is checked against the table the database has.
+mod later {
+    use orm::prelude::*;
+
+    #[derive(Table, Debug, Default)]
+    pub struct Hero {
+        #[orm(primary_key)]
+        pub id: Option<i64>,
+        #[orm(foreign_key = "team.id")]
+        pub team_id: Option<i64>,
+    }
+
+    #[derive(Table, Debug, Default)]
+    pub struct Typo {
+        #[orm(primary_key)]
+        pub id: Option<i64>,
+        #[orm(foreign_key = "team.idd")]
+        pub team_id: Option<i64>,
+    }
+
+    #[derive(Table, Debug, Default)]
+    pub struct Mistyped {
+        #[orm(primary_key)]
+        pub id: Option<i64>,
+        #[orm(foreign_key = "team.id")]
+        pub team_id: Option<String>,
+    }
+
+    #[derive(Table, Debug, Default)]
+    pub struct ByName {
+        #[orm(primary_key)]
+        pub id: Option<i64>,
+        #[orm(foreign_key = "team.code")]
+        pub team_code: Option<String>,
+    }
+}
+
+#[test]
+fn a_foreign_key_to_a_table_already_in_the_database_is_checked_against_its_columns(
+) -> orm::Result<()> {
+    let engine = Engine::memory()?;
+    let session = Session::new(&engine);
+    session.execute_sql(
+        "CREATE TABLE team (id INTEGER PRIMARY KEY, code TEXT UNIQUE)",
+        (),
+    )?;
+    session.commit()?;
+    let log = engine.capture();
+
+    let err = engine
+        .create_all::<later::Typo>()
+        .expect_err("no column idd");
+    assert_eq!(
+        err.to_string(),
+        "schema error: `Typo.team_id`: foreign_key = \"team.idd\" names a column table `team` (in the database) does not have; name one of its columns (id, code)"
+    );
+    let err = engine
+        .create_all::<later::Mistyped>()
+        .expect_err("text to integer");
+    assert_eq!(
+        err.to_string(),
+        "schema error: `Mistyped.team_id` is VARCHAR but its foreign key `team.id` is INTEGER in the database; give the field a type stored as INTEGER"
+    );
+    assert!(statements(&log, "CREATE").is_empty());
+
+    // A compatible type (VARCHAR to TEXT, INTEGER to INTEGER) is created.
+    engine.create_all::<(later::Hero, later::ByName)>()?;
+    assert_eq!(statements(&log, "CREATE TABLE").len(), 2);
+    Ok(())
+}
+
 macro_rules! tables {
     ($($name:ident),*) => {
         $(

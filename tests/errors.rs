@@ -214,7 +214,7 @@ fn create_all_reports_a_foreign_key_to_an_unknown_table() {
     let err = engine.create_all::<(dangling::Orphan,)>().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "schema error: table `orphan` has a foreign key to table `nowhere`, which is neither created here nor in the database"
+        "schema error: `Orphan.nowhere_id`: foreign_key = \"nowhere.id\" names table `nowhere`, which is neither created here nor in the database; add its model to create_all, or correct the name"
     );
 }
 

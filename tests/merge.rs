@@ -1,6 +1,7 @@
 //! `Session::merge`: a detached or transient object's columns copied onto the session's
 //! object for that key (from the identity map, else loaded, else new and pending); only the
-//! columns that differ are written. The SQL, the rows and which object comes back.
+//! columns that differ are written. The SQL, the rows and which object comes back; a changed
+//! relationship and a copy of another version are refused.
 
 mod common;
 
@@ -152,5 +153,149 @@ fn an_object_of_this_session_is_returned_as_it_is() -> orm::Result<()> {
     let session = db.session();
     let deadpond = session.get::<Hero>(1)?.expect("Deadpond");
     assert!(session.merge(&deadpond)? == deadpond);
+    Ok(())
+}
+
+mod linked {
+    use orm::prelude::*;
+
+    #[derive(Table, Debug, Default)]
+    pub struct Team {
+        #[orm(primary_key)]
+        pub id: Option<i64>,
+        pub name: String,
+        #[orm(relationship(back_populates = "team"))]
+        pub heroes: Many<Player>,
+    }
+
+    #[derive(Table, Debug, Default)]
+    pub struct Player {
+        #[orm(primary_key)]
+        pub id: Option<i64>,
+        pub name: String,
+        #[orm(foreign_key = "team.id")]
+        pub team_id: Option<i64>,
+        #[orm(relationship(back_populates = "heroes"))]
+        pub team: One<Team>,
+        #[orm(version)]
+        pub version: i64,
+    }
+}
+
+use linked::{Player, Team};
+
+/// Team 1 with player 1 (version 3).
+fn linked_db() -> Db {
+    let db = Db::new::<(Team, Player)>();
+    db.raw(
+        "INSERT INTO team (id, name) VALUES (1, 'Preventers'), (2, 'Z-Force');
+         INSERT INTO player (id, name, team_id, version) VALUES (1, 'Rusty-Man', 1, 3);",
+    );
+    db
+}
+
+#[test]
+fn a_changed_relationship_is_refused_naming_the_field_and_the_key_to_set() -> orm::Result<()> {
+    let db = linked_db();
+    let session = db.session();
+    let z_force = Team {
+        id: Some(2),
+        name: "Z-Force".into(),
+        ..Default::default()
+    }
+    .track();
+    let copy = Player {
+        id: Some(1),
+        name: "Rusty-Man".into(),
+        team: One::to(&z_force),
+        ..Default::default()
+    }
+    .track();
+    let err = session.merge(&copy).expect_err("the team would be lost");
+    assert_eq!(
+        err.to_string(),
+        "Player.team: session.merge copies columns, not relationships, and this one was changed on the object given; set `team_id` (the foreign key) instead"
+    );
+    let team = Team {
+        id: Some(1),
+        name: "Preventers".into(),
+        heroes: Many::from(vec![copy.clone()]),
+    };
+    let err = session
+        .merge(&team.track())
+        .expect_err("the members would be lost");
+    assert!(
+        err.to_string()
+            .starts_with("Team.heroes: session.merge copies columns")
+            && err
+                .to_string()
+                .ends_with("merge each Player on its own and link it to the object merge returns"),
+        "{err}"
+    );
+    // What the message says to write: the key, which moves the player in memory too.
+    db.forget();
+    let copy = Player {
+        id: Some(1),
+        name: "Rusty-Man".into(),
+        team_id: Some(2),
+        ..Default::default()
+    }
+    .track();
+    let player = session.merge(&copy)?;
+    session.commit()?;
+    assert_eq!(
+        db.sql()[1..],
+        ["UPDATE player SET team_id=?, version=? WHERE player.id = ? AND player.version = ? (2, 4, 1, 3)"]
+    );
+    assert_eq!(
+        db.table("SELECT id, team_id, version FROM player"),
+        ["1, 2, 4"]
+    );
+    db.forget();
+    let z_force = session.get::<Team>(2)?.expect("Z-Force");
+    assert!(player.read()?.team.get()? == Some(z_force.clone()));
+    assert!(z_force.read()?.heroes.contains(&player)?);
+    Ok(())
+}
+
+#[test]
+fn a_copy_of_another_version_is_stale_and_an_unset_version_merges() -> orm::Result<()> {
+    let db = linked_db();
+    let session = db.session();
+    let stale = Player {
+        id: Some(1),
+        name: "Rusty".into(),
+        team_id: Some(1),
+        version: 2,
+        ..Default::default()
+    }
+    .track();
+    let err = session.merge(&stale).expect_err("version 2 against 3");
+    assert!(matches!(err, orm::Error::StaleVersion { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "session.merge: Player(1) has version = 2 but the row is at 3: the copy was made from another state of the row; load the row again and apply the change to it, or leave version unset (0) to merge onto the current row"
+    );
+    let player = session.get::<Player>(1)?.expect("player");
+    assert_eq!(player.read()?.name, "Rusty-Man"); // nothing copied
+    assert!(!session.is_modified(&player));
+    for version in [3, 0] {
+        let copy = Player {
+            id: Some(1),
+            name: format!("Rusty v{version}"),
+            team_id: Some(1),
+            version,
+            ..Default::default()
+        }
+        .track();
+        assert!(session.merge(&copy)? == player);
+        assert_eq!(player.read()?.version, 3, "the version is the row's");
+    }
+    db.forget();
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        ["UPDATE player SET name=?, version=? WHERE player.id = ? AND player.version = ? ('Rusty v0', 4, 1, 3)"]
+    );
     Ok(())
 }

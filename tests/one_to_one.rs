@@ -307,9 +307,7 @@ fn delete_orphan_on_the_reverse_side_deletes_the_orphan_and_with_the_owner() -> 
             "DELETE FROM account WHERE account.id = ? (2,)",
         ]
     );
-    // A replacement takes the freed key. (Replacing in the same flush would INSERT the new
-    // row before the DELETE of the old one, which the UNIQUE key refuses: the unit of work
-    // runs deletes last, as SQLAlchemy's does; flush in between.)
+    // A replacement takes the freed key.
     let solar = Settings {
         theme: "solar".into(),
         ..Default::default()
@@ -321,5 +319,193 @@ fn delete_orphan_on_the_reverse_side_deletes_the_orphan_and_with_the_owner() -> 
         db.table("SELECT theme, account_id FROM settings ORDER BY id"),
         ["'solar', 1"]
     );
+    Ok(())
+}
+
+/// Accounts 1 ann (settings 1 dark) and 2 ben (settings 2 light).
+fn accounts() -> Db {
+    let db = Db::new::<Models>();
+    db.raw(
+        "INSERT INTO account (id, login) VALUES (1, 'ann'), (2, 'ben');
+         INSERT INTO settings (id, theme, account_id) VALUES (1, 'dark', 1), (2, 'light', 2);",
+    );
+    db
+}
+
+const SETTINGS: &str = "SELECT id, theme, account_id FROM settings ORDER BY id";
+
+#[test]
+fn replacing_a_delete_orphan_target_in_one_flush_deletes_the_old_row_first() -> orm::Result<()> {
+    let db = accounts();
+    let session = db.session();
+    let ann = session.get::<Account>(1)?.expect("ann");
+    let dark = ann.read()?.settings.get()?.expect("dark");
+    let solar = Settings {
+        theme: "solar".into(),
+        ..Default::default()
+    }
+    .track();
+    ann.read()?.settings.set(&solar)?;
+    assert!(dark.read()?.account.get()?.is_none());
+    assert!(solar.read()?.account.get()? == Some(ann.clone()));
+    db.forget();
+    session.commit()?;
+    // The orphan holds settings.account_id = 1 until it is gone: its DELETE runs before the
+    // INSERT that takes the (unique) key, not with the other deletes at the end.
+    assert_eq!(
+        db.sql(),
+        [
+            "DELETE FROM settings WHERE settings.id = ? (1,)",
+            "INSERT INTO settings (theme, account_id) VALUES (?, ?) ('solar', 1)",
+        ]
+    );
+    assert_eq!(db.table(SETTINGS), ["2, 'light', 2", "3, 'solar', 1"]);
+    assert_eq!(dark.status(), orm::Status::Detached); // deleted, then committed
+    assert!(ann.read()?.settings.get()? == Some(solar.clone()));
+    assert!(solar.read()?.account.get()? == Some(ann.clone()));
+    Ok(())
+}
+
+#[test]
+fn moving_a_stored_target_to_a_holder_whose_own_is_an_orphan_deletes_that_first() -> orm::Result<()>
+{
+    let db = accounts();
+    let session = db.session();
+    let ann = session.get::<Account>(1)?.expect("ann");
+    let ben = session.get::<Account>(2)?.expect("ben");
+    let dark = ann.read()?.settings.get()?.expect("dark");
+    let light = ben.read()?.settings.get()?.expect("light");
+    // Ben's settings go to ann; ann's own are an orphan, and ben has none.
+    ann.read()?.settings.set(&light)?;
+    assert!(ben.read()?.settings.get()?.is_none());
+    assert!(light.read()?.account.get()? == Some(ann.clone()));
+    assert!(dark.read()?.account.get()?.is_none());
+    db.forget();
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            "DELETE FROM settings WHERE settings.id = ? (1,)",
+            "UPDATE settings SET account_id=? WHERE settings.id = ? (1, 2)",
+        ]
+    );
+    assert_eq!(db.table(SETTINGS), ["2, 'light', 1"]);
+    Ok(())
+}
+
+#[test]
+fn a_new_holder_built_for_a_stored_target_whose_side_is_not_loaded_replaces_the_old_one(
+) -> orm::Result<()> {
+    let db = seeded();
+    let session = db.session();
+    let alice = session.get::<Person>(1)?.expect("Alice");
+    assert!(!alice.read()?.passport.is_loaded());
+    db.forget();
+    // Alice's passport A-1 is not loaded: the flush finds it by its key and unsets it.
+    let a9 = Passport {
+        number: "A-9".into(),
+        person: One::to(&alice),
+        ..Default::default()
+    }
+    .track();
+    assert!(held(&alice)? == Some(a9.clone()));
+    session.add(&a9)?;
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            format!("{PASSPORT_OF} (1,)").as_str(),
+            "UPDATE passport SET person_id=? WHERE passport.id = ? (NULL, 1)",
+            "INSERT INTO passport (number, person_id) VALUES (?, ?) ('A-9', 1)",
+        ]
+    );
+    assert_eq!(
+        db.table(PASSPORTS),
+        ["1, 'A-1', NULL", "2, 'B-2', 2", "3, 'A-9', 1"]
+    );
+    let a1 = session.get::<Passport>(1)?.expect("A-1");
+    assert!(holder(&a1)?.is_none());
+    assert!(holder(&a9)? == Some(alice.clone()));
+    assert!(held(&alice)? == Some(a9.clone()));
+    Ok(())
+}
+
+#[test]
+fn a_new_holder_replacing_an_unseen_delete_orphan_target_deletes_it() -> orm::Result<()> {
+    let db = accounts();
+    let session = db.session();
+    let ann = session.get::<Account>(1)?.expect("ann");
+    db.forget();
+    let solar = Settings {
+        theme: "solar".into(),
+        account: One::to(&ann),
+        ..Default::default()
+    }
+    .track();
+    session.add(&solar)?;
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            "SELECT settings.id, settings.theme, settings.account_id FROM settings WHERE ? = settings.account_id (1,)",
+            "DELETE FROM settings WHERE settings.id = ? (1,)",
+            "INSERT INTO settings (theme, account_id) VALUES (?, ?) ('solar', 1)",
+        ]
+    );
+    assert_eq!(db.table(SETTINGS), ["2, 'light', 2", "3, 'solar', 1"]);
+    assert!(ann.read()?.settings.get()? == Some(solar.clone()));
+    Ok(())
+}
+
+#[test]
+fn two_holders_exchanging_targets_free_the_key_in_between() -> orm::Result<()> {
+    let db = seeded();
+    let session = db.session();
+    let alice = session.get::<Person>(1)?.expect("Alice");
+    let bob = session.get::<Person>(2)?.expect("Bob");
+    let a1 = session.get::<Passport>(1)?.expect("A-1");
+    let b2 = session.get::<Passport>(2)?.expect("B-2");
+    a1.read()?.person.set(&bob)?;
+    b2.read()?.person.set(&alice)?;
+    assert!(held(&alice)? == Some(b2.clone()) && held(&bob)? == Some(a1.clone()));
+    db.forget();
+    session.commit()?;
+    // B-2 takes person_id = 1 while A-1 still holds it: A-1's key is set NULL first, and
+    // A-1's own UPDATE writes its new key after.
+    assert_eq!(
+        db.sql(),
+        [
+            "UPDATE passport SET person_id=? WHERE passport.id = ? (NULL, 1)",
+            "UPDATE passport SET person_id=? WHERE passport.id = ? (1, 2)",
+            "UPDATE passport SET person_id=? WHERE passport.id = ? (2, 1)",
+        ]
+    );
+    assert_eq!(db.table(PASSPORTS), ["1, 'A-1', 2", "2, 'B-2', 1"]);
+    assert!(holder(&a1)? == Some(bob.clone()) && holder(&b2)? == Some(alice.clone()));
+    assert!(held(&alice)? == Some(b2.clone()) && held(&bob)? == Some(a1.clone()));
+    Ok(())
+}
+
+#[test]
+fn a_target_taken_from_another_holder_whose_side_is_not_loaded_unsets_both() -> orm::Result<()> {
+    let db = seeded();
+    let session = db.session();
+    let alice = session.get::<Person>(1)?.expect("Alice");
+    let bob = session.get::<Person>(2)?.expect("Bob");
+    let b2 = session.get::<Passport>(2)?.expect("B-2");
+    alice.read()?.passport.set(&b2)?; // loads Alice's A-1 and B-2's holder Bob
+    let a1 = session.get::<Passport>(1)?.expect("A-1");
+    assert!(holder(&a1)?.is_none() && held(&bob)?.is_none());
+    assert!(holder(&b2)? == Some(alice.clone()));
+    db.forget();
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        [
+            "UPDATE passport SET person_id=? WHERE passport.id = ? (NULL, 1)",
+            "UPDATE passport SET person_id=? WHERE passport.id = ? (1, 2)",
+        ]
+    );
+    assert_eq!(db.table(PASSPORTS), ["1, 'A-1', NULL", "2, 'B-2', 1"]);
     Ok(())
 }

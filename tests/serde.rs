@@ -1,6 +1,6 @@
 //! serde (feature `serde`): models serialize with their loaded relationships and without
 //! the ones not loaded (no lazy load runs), cycles stop, JSON builds new objects to add, and
-//! a JSON body updates a loaded row with only the changed columns written.
+//! a JSON body merged into the stored row (`Session::merge`) writes only the changed columns.
 #![cfg(feature = "serde")]
 
 mod common;
@@ -140,24 +140,64 @@ fn json_builds_new_objects_linked_for_the_session_to_add() -> orm::Result<()> {
 }
 
 #[test]
-fn a_json_body_updates_a_loaded_row_writing_only_changed_columns() -> orm::Result<()> {
+fn a_json_body_merged_into_the_stored_row_updates_only_the_changed_columns() -> orm::Result<()> {
     let db = setup();
-    let session = db.session();
-    let hero = session.get::<Hero>(2)?.expect("hero");
-    // A PUT body with every column; only the age differs from the row.
-    let body: Hero =
-        serde_json::from_str(r#"{"name": "Spider-Boy", "age": 16, "team_id": 1}"#).unwrap();
-    {
-        let mut row = hero.write()?;
-        row.name = body.name;
-        row.age = body.age;
-        row.team_id = body.team_id;
-    }
     db.forget();
+    let session = db.session();
+    // A PUT body for hero 2 with every column; only the age differs from the row.
+    let body = r#"{"id": 2, "name": "Spider-Boy", "age": 16, "team_id": 1}"#;
+    let hero: Tracked<Hero> = serde_json::from_str(body).unwrap();
+    assert_eq!(hero.status(), orm::Status::Transient);
+    let stored = session.merge(&hero)?;
+    assert_eq!(
+        db.sql(),
+        ["SELECT hero.id, hero.name, hero.age, hero.team_id FROM hero WHERE hero.id = ? (2,)"]
+    );
+    assert!(stored != hero, "the session's own object comes back");
+    assert_eq!(stored.read()?.age, Some(16));
+    assert_eq!(hero.status(), orm::Status::Transient); // the body is left as it is
     session.commit()?;
     assert_eq!(
         db.sql(),
         ["UPDATE hero SET age=? WHERE hero.id = ? (16, 2)"]
     );
+    assert_eq!(
+        db.table("SELECT id, name, age, team_id FROM hero ORDER BY id"),
+        [
+            "1, 'Rusty-Man', 48, 1",
+            "2, 'Spider-Boy', 16, 1",
+            "3, 'Deadpond', NULL, NULL"
+        ]
+    );
+    // The team in memory lists the hero, both sides agreeing with the row.
+    let team = stored.read()?.team.get()?.expect("team");
+    assert!(team.read()?.heroes.contains(&stored)?);
+    Ok(())
+}
+
+#[test]
+fn a_json_body_moving_the_hero_to_another_team_writes_the_key_and_both_sides_follow(
+) -> orm::Result<()> {
+    let db = setup();
+    let session = db.session();
+    let preventers = session.get::<Team>(1)?.expect("Preventers");
+    let rusty = session.get::<Hero>(1)?.expect("Rusty-Man");
+    assert!(preventers.read()?.heroes.contains(&rusty)?);
+    db.forget();
+    // Deadpond's body gives him team 1: only team_id changes.
+    let body = r#"{"id": 3, "name": "Deadpond", "age": null, "team_id": 1}"#;
+    let deadpond = session.merge(&serde_json::from_str::<Tracked<Hero>>(body).unwrap())?;
+    session.commit()?;
+    let sql = db.sql();
+    assert_eq!(
+        sql[1..],
+        ["UPDATE hero SET team_id=? WHERE hero.id = ? (1, 3)"]
+    );
+    assert_eq!(
+        db.table("SELECT id, team_id FROM hero ORDER BY id"),
+        ["1, 1", "2, 1", "3, 1"]
+    );
+    assert!(deadpond.read()?.team.get()? == Some(preventers.clone()));
+    assert!(preventers.read()?.heroes.contains(&deadpond)?);
     Ok(())
 }

@@ -187,6 +187,22 @@ pub enum Error {
         /// The row's key (or the link row's columns), printed.
         key: String,
     },
+    /// [`Session::merge`](crate::Session::merge) was given a copy whose version column is
+    /// not the row's: it was made from another state of the row, and merging it would
+    /// overwrite changes it never saw.
+    #[error("session.merge: {table}({key}) has {column} = {given} but the row is at {stored}: the copy was made from another state of the row; load the row again and apply the change to it, or leave {column} unset (0) to merge onto the current row")]
+    StaleVersion {
+        /// The model.
+        table: &'static str,
+        /// The version field.
+        column: &'static str,
+        /// The row's key, printed.
+        key: String,
+        /// The version the copy carries.
+        given: String,
+        /// The version of the session's object.
+        stored: String,
+    },
     /// A statement hook used a session (or read an expired object): hooks run while a
     /// session is busy with the statement, so this would deadlock.
     #[error("a statement hook cannot use a session or load an object: it runs while the session is busy with the statement; record what you need and act on it after the call returns")]

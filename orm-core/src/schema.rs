@@ -10,8 +10,10 @@ use crate::query::SortTerm;
 use crate::sql::TableSql;
 use crate::table::Factory;
 
+mod existing;
 mod one_to_one;
 
+pub(crate) use existing::check_existing_reference;
 pub use one_to_one::{one_kind, reverse_key_unique};
 
 /// A `foreign_key = "table.column"` declaration.

@@ -58,6 +58,21 @@ impl Dialect {
             ),
         }
     }
+
+    /// The query that returns the columns of table `name` as (name, declared type) rows, and
+    /// its parameters; no rows when the table does not exist.
+    pub(crate) fn table_columns(self, name: &str) -> (String, Vec<Value>) {
+        match self {
+            Dialect::Sqlite => (
+                "SELECT name, type FROM pragma_table_info(?, 'main')".to_owned(),
+                vec![Value::Text(name.to_owned())],
+            ),
+            Dialect::Postgres => (
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position".to_owned(),
+                vec![Value::Text(name.to_owned())],
+            ),
+        }
+    }
 }
 
 /// `?` → `$n` outside quotes; `LIMIT -1 OFFSET` → `OFFSET`; `IN (VALUES (` → `IN ((`.

@@ -5,7 +5,7 @@
 use super::Engine;
 use crate::backend::{DbError, Dialect, RawConn, Row};
 use crate::error::{Error, Result};
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 
 /// A pooled connection that shows every statement it runs, and knows the state of its
 /// transaction as SQLite has it.
@@ -311,6 +311,21 @@ impl Conn {
             Ok(())
         })?;
         Ok(found)
+    }
+
+    /// The columns of table `name` as (name, declared type); empty when it does not exist.
+    pub(super) fn table_columns(&mut self, name: &str) -> Result<Vec<(String, String)>> {
+        let (sql, params) = self.dialect.table_columns(name);
+        let mut columns = Vec::new();
+        self.query(&sql, &params, |row| {
+            let text = |i| match row.get_ref(i) {
+                Ok(ValueRef::Text(t)) => String::from_utf8_lossy(t).into_owned(),
+                _ => String::new(),
+            };
+            columns.push((text(0), text(1)));
+            Ok(())
+        })?;
+        Ok(columns)
     }
 }
 

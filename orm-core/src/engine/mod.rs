@@ -484,8 +484,9 @@ impl Engine {
     /// # Errors
     /// Before anything is created: when a foreign key names a table that is neither in `M`
     /// nor in the database, a column its table does not have, or a column of another SQL
-    /// type, or when a relationship cannot tell which foreign key it follows (the error
-    /// names the field). Then, when a statement fails.
+    /// type (for a table already in the database but not in `M`, as the database describes
+    /// it), or when a relationship cannot tell which foreign key it follows (the error names
+    /// the field). Then, when a statement fails.
     pub fn create_all<M: Tables>(&self) -> Result<()> {
         let tables = dependency_order(&M::metas());
         crate::schema::check_tables(&tables)?;
@@ -498,13 +499,14 @@ impl Engine {
                     missing.push(*t);
                 }
             }
+            // A foreign key to a table outside the set: that table is in the database, with
+            // the column, of a compatible type.
             for t in &tables {
-                for target in t.references() {
-                    if !tables.iter().any(|x| x.name == target) && !conn.table_exists(target)? {
-                        return Err(Error::Schema(format!(
-                            "table `{}` has a foreign key to table `{target}`, which is neither created here nor in the database",
-                            t.name
-                        )));
+                for c in t.columns {
+                    let Some(fk) = c.foreign_key else { continue };
+                    if !tables.iter().any(|x| x.name == fk.table) {
+                        let columns = conn.table_columns(fk.table)?;
+                        crate::schema::check_existing_reference(t, c, &fk, &columns)?;
                     }
                 }
             }

@@ -721,6 +721,7 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
             removed: state.removed.iter().map(Tracked::erased).collect(),
             target: None,
             loaded: state.loaded,
+            unknown_before: false,
         }
     }
 

@@ -69,6 +69,10 @@ pub(crate) struct History {
     /// For a `Many`: whether it is loaded. Members added to a collection that is not loaded
     /// were not checked against the database (they may be stored already).
     pub loaded: bool,
+    /// For the reverse side of a one-to-one: its target was set while it was not loaded
+    /// (the holder side built with `One::to`), so the holder it replaced, if any, is not
+    /// known in memory; the unit of work looks for it.
+    pub unknown_before: bool,
 }
 
 /// A relationship field's shared cell, as generated code passes it around.

@@ -34,6 +34,9 @@ pub(super) struct OneState<T> {
     /// The reverse side of a one-to-one whose session let go of it: the target, held
     /// weakly (a strong one would make a cycle with the target's side).
     pub(super) released: Option<Option<WeakTracked<T>>>,
+    /// Changed while not loaded: what it pointed at before is not known (see
+    /// [`History::unknown_before`]).
+    pub(super) unknown_before: bool,
 }
 
 impl<T> OneState<T> {
@@ -46,6 +49,7 @@ impl<T> OneState<T> {
                 None
             };
             self.orig = Some(before);
+            self.unknown_before = !self.loaded;
         }
         self.changed = true;
     }
@@ -131,6 +135,7 @@ impl<T: Table> One<T> {
             changed: true,
             orig: None,
             released: None,
+            unknown_before: false,
         })
     }
 
@@ -195,6 +200,7 @@ impl<T: Table> One<T> {
             changed: false,
             orig: None,
             released: None,
+            unknown_before: false,
         })
     }
 
@@ -417,6 +423,7 @@ impl<T: Table> ErasedRelation for OneCell<T> {
         state.changed = false;
         state.orig = None;
         state.released = None;
+        state.unknown_before = false;
     }
 
     fn release(&self) {
@@ -424,6 +431,7 @@ impl<T: Table> ErasedRelation for OneCell<T> {
         let mut state = lock(&self.state);
         state.changed = false;
         state.orig = None;
+        state.unknown_before = false;
         if reverse {
             if state.loaded {
                 state.released = Some(state.target.take().map(|t| t.downgrade()));
@@ -525,7 +533,13 @@ impl<T: Table> ErasedRelation for OneCell<T> {
                 }
             };
             if matches {
+                let first_unloaded = !state.changed && !state.loaded;
                 state.note_change();
+                if first_unloaded {
+                    // Not loaded, but what it pointed at is known now: `item`.
+                    state.orig = Some(typed::<T>(item.clone()));
+                    state.unknown_before = false;
+                }
                 state.loaded = true;
                 state.target = None;
                 state.released = None;
@@ -561,6 +575,7 @@ impl<T: Table> ErasedRelation for OneCell<T> {
         let mut state = lock(&self.state);
         state.changed = false;
         state.orig = None;
+        state.unknown_before = false;
     }
 
     fn restore_pending(&self) {
@@ -656,6 +671,7 @@ impl<T: Table> RelationField for One<T> {
             changed: false,
             orig: None,
             released: None,
+            unknown_before: false,
         })
     }
 

@@ -61,6 +61,7 @@ impl<T: Table> OneCell<T> {
         if !state.changed {
             return history;
         }
+        history.unknown_before = state.unknown_before;
         let before = state.orig.clone().flatten();
         if state.target != before {
             history

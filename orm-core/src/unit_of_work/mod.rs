@@ -27,6 +27,8 @@ mod on_delete;
 mod order;
 mod orphans;
 mod post_update;
+mod replaced;
+mod unique;
 mod write;
 
 pub(crate) use write::check_storable_value;
@@ -123,6 +125,11 @@ struct Plan {
     switches: FxHashMap<usize, usize>,
     /// The delete entries of those switches (no DELETE runs for them).
     switched: FxHashSet<usize>,
+    /// Delete entries already deleted, before a row taking one of their unique values was
+    /// written (see [`unique`]).
+    deleted_early: FxHashSet<usize>,
+    /// Unique columns set to NULL in between, to be freed for another row: (entry, column).
+    interim_nulls: Vec<(usize, usize)>,
     /// Post-update foreign keys to write once every row exists: (entry, relationship).
     post_updates: Vec<(usize, usize)>,
     /// Rows the database deletes with their parent (`ON DELETE CASCADE` through
@@ -266,6 +273,7 @@ impl Plan {
             }
         }
         plan.plan_pending_orphans();
+        plan.plan_replaced_holders(core)?;
         plan.plan_orphans()?;
         // `passive_deletes` children are found among the objects in memory.
         let passive = plan.deletes.iter().any(|&i| {

@@ -38,30 +38,8 @@ impl Plan {
         self.unset_post_updates(sink)?;
         for table in order.iter().rev() {
             for i in self.deletes_in_order(table) {
-                if self.switched.contains(&i) {
-                    continue;
-                }
-                let obj = &self.entries[i].obj;
-                let Some(key) = obj.state().key.clone() else {
-                    continue;
-                };
-                let deleted = match table.version_column() {
-                    Some(v) => {
-                        let mut params = key.to_values();
-                        params.push(stored_value(obj, v, &obj.column_values()?));
-                        sink.conn()?
-                            .execute(&sql::delete_versioned(table, v), &params)?
-                    }
-                    None => sink
-                        .conn()?
-                        .execute(&table.sql().delete_by_key, &key.to_values())?,
-                };
-                if deleted == 0 {
-                    return Err(Error::StaleData {
-                        action: "DELETE",
-                        table: table.name,
-                        key: key.to_string(),
-                    });
+                if !self.switched.contains(&i) && !self.deleted_early.contains(&i) {
+                    self.delete_row(sink, i)?;
                 }
             }
         }
@@ -89,14 +67,18 @@ impl Plan {
                 }
             }
             check_storable(obj.meta(), &values, 0..values.len())?;
+            let all: Vec<usize> = (0..values.len()).collect();
+            self.free_unique_values(sink, i, &values, &all)?;
             let key = match self.switches.get(&i) {
                 Some(&d) => self.switch_row(sink, d, &values)?,
                 None => self.insert_row(sink, &obj, &values)?,
             };
             self.keys.insert(a, key);
         } else {
-            let changed = self.changed_columns(&obj, &mut values);
+            let mut changed = self.changed_columns(&obj, &mut values);
+            self.add_interim_nulls(i, &mut changed);
             check_storable(obj.meta(), &values, changed.iter().copied())?;
+            self.free_unique_values(sink, i, &values, &changed)?;
             self.update_row(sink, i, &values, &changed)?;
         }
         self.entries[i].seen = Some((writes, values));
