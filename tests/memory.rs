@@ -36,6 +36,25 @@ thread_local! {
 }
 
 /// A fresh counter for the objects this thread makes from now on.
+/// Collects cycles until what can be freed is: the tests of this file run in parallel, and a
+/// collection on another thread may hold a cell this one needs (it then keeps the candidate
+/// for the next run rather than wait).
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    // One test at a time: the collector is one per process, and another test's collection
+    // (its threshold, the cells it holds while it decides) would make these counts vary.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn collect() {
+    for _ in 0..10 {
+        orm::collect_cycles();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
 fn counter() -> Arc<Counter> {
     let c = Arc::new(Counter::default());
     COUNTER.with(|t| *t.borrow_mut() = Some(Arc::clone(&c)));
@@ -96,6 +115,7 @@ pub struct Hero {
 
 #[test]
 fn what_was_loaded_stays_readable_after_the_session_is_gone() -> orm::Result<()> {
+    let _serial = serial();
     let engine = Engine::memory()?;
     engine.create_all::<(Team, Hero)>()?;
     let hero = {
@@ -131,6 +151,7 @@ fn what_was_loaded_stays_readable_after_the_session_is_gone() -> orm::Result<()>
 
 #[test]
 fn objects_linked_both_ways_are_freed_with_their_session() -> orm::Result<()> {
+    let _serial = serial();
     let engine = Engine::memory()?;
     engine.create_all::<(Team, Hero)>()?;
     {
@@ -171,6 +192,7 @@ fn objects_linked_both_ways_are_freed_with_their_session() -> orm::Result<()> {
 
 #[test]
 fn objects_loaded_eagerly_both_ways_are_freed_with_their_session() -> orm::Result<()> {
+    let _serial = serial();
     let engine = Engine::memory()?;
     engine.create_all::<(Team, Hero)>()?;
     {
@@ -215,6 +237,7 @@ fn objects_loaded_eagerly_both_ways_are_freed_with_their_session() -> orm::Resul
 
 #[test]
 fn dropping_a_session_leaves_objects_that_moved_to_another_session_alone() -> orm::Result<()> {
+    let _serial = serial();
     let engine = Engine::memory()?;
     engine.create_all::<(Team, Hero)>()?;
     let first = Session::new(&engine);
@@ -313,22 +336,24 @@ fn load_both_sides(session: &Session) -> orm::Result<usize> {
 
 #[test]
 fn a_session_that_never_commits_gives_back_both_sides_of_what_nobody_holds() -> orm::Result<()> {
+    let _serial = serial();
     let engine = seeded(10, 100)?;
     let count = counter();
     let session = Session::new(&engine);
     assert_eq!(load_both_sides(&session)?, 1000);
     assert_eq!(count.live(), 1010, "heroes and teams hold each other");
-    orm::collect_cycles();
+    collect();
     assert_eq!(count.live(), 0, "{count:?} while the session lives on");
     // The session goes on as before: the rows load again.
     assert_eq!(load_both_sides(&session)?, 1000);
-    orm::collect_cycles();
+    collect();
     assert_eq!(count.live(), 0);
     Ok(())
 }
 
 #[test]
 fn without_expire_on_commit_a_commit_gives_back_what_nobody_holds() -> orm::Result<()> {
+    let _serial = serial();
     let engine = seeded(10, 100)?;
     let count = counter();
     let session = Session::new(&engine).expire_on_commit(false);
@@ -337,7 +362,7 @@ fn without_expire_on_commit_a_commit_gives_back_what_nobody_holds() -> orm::Resu
         session.commit()?;
         // The commit collects when enough was dropped since the last collection (another
         // test's may have been larger); collecting again then finds what is left.
-        orm::collect_cycles();
+        collect();
         assert_eq!(count.live(), 0, "{count:?} after a commit");
     }
     Ok(())
@@ -345,6 +370,7 @@ fn without_expire_on_commit_a_commit_gives_back_what_nobody_holds() -> orm::Resu
 
 #[test]
 fn collections_run_by_themselves_as_handles_are_dropped() -> orm::Result<()> {
+    let _serial = serial();
     // 40 teams of 100 heroes, loaded with both sides in rounds of 400 heroes: the dropped
     // handles pass the collector's threshold and it runs, with no call and no commit.
     let engine = seeded(40, 100)?;
@@ -367,13 +393,14 @@ fn collections_run_by_themselves_as_handles_are_dropped() -> orm::Result<()> {
     }
     assert!(count.freed() > 0, "nothing freed by itself: {count:?}");
     assert!(count.live() < 4040, "{count:?}");
-    orm::collect_cycles();
+    collect();
     assert_eq!(count.live(), 0);
     Ok(())
 }
 
 #[test]
 fn new_objects_linked_to_each_other_are_freed_when_dropped() -> orm::Result<()> {
+    let _serial = serial();
     let count = counter();
     for i in 0..5000 {
         let team = Team {
@@ -393,13 +420,14 @@ fn new_objects_linked_to_each_other_are_freed_when_dropped() -> orm::Result<()> 
         count.live() < 10_000,
         "the collector ran by itself: {count:?}"
     );
-    orm::collect_cycles();
+    collect();
     assert_eq!(count.live(), 0);
     Ok(())
 }
 
 #[test]
 fn new_objects_of_a_rolled_back_flush_are_freed_when_dropped() -> orm::Result<()> {
+    let _serial = serial();
     let engine = seeded(0, 0)?;
     let session = Session::new(&engine);
     let count = counter();
@@ -423,13 +451,14 @@ fn new_objects_of_a_rolled_back_flush_are_freed_when_dropped() -> orm::Result<()
         assert!(hero.read()?.team.get()? == Some(team.clone()));
         assert!(team.read()?.heroes.contains(&hero)?);
     }
-    orm::collect_cycles();
+    collect();
     assert_eq!(count.live(), 0, "freed while the session lives on");
     Ok(())
 }
 
 #[test]
 fn rows_that_are_their_own_parent_or_each_others_are_freed() -> orm::Result<()> {
+    let _serial = serial();
     let engine = seeded(0, 0)?;
     let session = Session::new(&engine);
     session.execute_sql(
@@ -451,7 +480,7 @@ fn rows_that_are_their_own_parent_or_each_others_are_freed() -> orm::Result<()> 
     );
     drop(own);
     assert_eq!(count.live(), 3, "a One and a Many pointing back: cycles");
-    orm::collect_cycles();
+    collect();
     assert_eq!(count.live(), 0);
     // New objects made so in memory too.
     let a = Node::default().track();
@@ -460,20 +489,21 @@ fn rows_that_are_their_own_parent_or_each_others_are_freed() -> orm::Result<()> 
     b.read()?.parent.set(&c)?;
     c.read()?.parent.set(&b)?;
     drop((a, b, c));
-    orm::collect_cycles();
+    collect();
     assert_eq!(count.live(), 0);
     Ok(())
 }
 
 #[test]
 fn what_a_user_holds_or_reaches_is_never_freed_nor_unloaded() -> orm::Result<()> {
+    let _serial = serial();
     let engine = seeded(2, 50)?;
     let count = counter();
     let session = Session::new(&engine).expire_on_commit(false);
     load_both_sides(&session)?;
     let team = session.get::<Team>(1)?.expect("team 1");
     let hero = session.get::<Hero>(51)?.expect("hero 51, of team 2");
-    orm::collect_cycles();
+    collect();
     assert_eq!(
         count.live(),
         102,
@@ -495,7 +525,7 @@ fn what_a_user_holds_or_reaches_is_never_freed_nor_unloaded() -> orm::Result<()>
         assert!(session.get::<Hero>(1)?.is_some());
         assert!(session.get::<Team>(2)?.is_some());
         session.commit()?;
-        orm::collect_cycles();
+        collect();
     }
     let selects: Vec<String> = log
         .take_lines()
@@ -505,20 +535,21 @@ fn what_a_user_holds_or_reaches_is_never_freed_nor_unloaded() -> orm::Result<()>
     assert!(selects.is_empty(), "no SELECT: {selects:?}");
     assert_eq!(count.live(), 102);
     drop(team);
-    orm::collect_cycles();
+    collect();
     assert_eq!(
         count.live(),
         51,
         "team 2 and its heroes, reached from hero 51"
     );
     drop(hero);
-    orm::collect_cycles();
+    collect();
     assert_eq!(count.live(), 0);
     Ok(())
 }
 
 #[test]
 fn a_collection_on_another_thread_never_frees_what_is_being_read() -> orm::Result<()> {
+    let _serial = serial();
     let engine = seeded(4, 25)?;
     let session = Session::new(&engine);
     let count = counter();
@@ -530,7 +561,7 @@ fn a_collection_on_another_thread_never_frees_what_is_being_read() -> orm::Resul
         let stop = Arc::clone(&stop);
         std::thread::spawn(move || {
             while !stop.load(Ordering::SeqCst) {
-                orm::collect_cycles();
+                collect();
             }
         })
     };
@@ -552,7 +583,7 @@ fn a_collection_on_another_thread_never_frees_what_is_being_read() -> orm::Resul
     assert!(log.is_empty(), "no SQL: {:?}", log.take_lines());
     assert_eq!(count.live(), 104);
     drop(teams);
-    orm::collect_cycles();
+    collect();
     assert_eq!(count.live(), 0);
     Ok(())
 }
