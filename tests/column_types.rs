@@ -256,7 +256,12 @@ fn hostile_text_extreme_numbers_and_unicode_enums_round_trip_and_nan_is_refused(
 {
     let db = Db::new::<Extreme>();
     let session = db.session();
-    let hostile = "'); DROP TABLE extreme; --\0\u{202e}🙂\\ \"x\"";
+    // PostgreSQL's text cannot hold NUL (the server refuses it, naming the byte): the rest.
+    let hostile = if db.is_postgres() {
+        "'); DROP TABLE extreme; --\u{202e}🙂\\ \"x\""
+    } else {
+        "'); DROP TABLE extreme; --\0\u{202e}🙂\\ \"x\""
+    };
     let row = Extreme {
         id: None,
         text: hostile.into(),

@@ -109,6 +109,8 @@ fn from_json<T: DeserializeOwned>(v: ValueRef<'_>) -> Result<T, ConvertError> {
 
 impl<T: Serialize + DeserializeOwned> ColumnType for Json<T> {
     const SQL_TYPE: &'static str = JSON_SQL_TYPE;
+    // JSONB: PostgreSQL's JSON has no equality, so filters could not compare it.
+    const POSTGRES_TYPE: &'static str = "JSONB";
     fn to_value(&self) -> Value {
         to_json(&self.0)
     }
@@ -119,6 +121,8 @@ impl<T: Serialize + DeserializeOwned> ColumnType for Json<T> {
 
 impl ColumnType for serde_json::Value {
     const SQL_TYPE: &'static str = JSON_SQL_TYPE;
+    // JSONB: PostgreSQL's JSON has no equality, so filters could not compare it.
+    const POSTGRES_TYPE: &'static str = "JSONB";
     fn to_value(&self) -> Value {
         to_json(self)
     }
