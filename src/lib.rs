@@ -149,11 +149,7 @@
 //! new key. When a session is closed or dropped its objects are detached and what they
 //! loaded stays readable: columns, a loaded `One`'s target, and a loaded collection while its
 //! members are alive (a collection then holds them weakly, so that two objects loaded on both
-//! sides of a relationship, which point at each other, are still freed). While a session
-//! lives, objects that only keep each other alive (both sides loaded, a row that is its own
-//! parent, new objects linked to each other) are freed by a cycle collector that runs by
-//! itself as handles are dropped, at `commit`, `rollback` and `close`, and on
-//! [`collect_cycles`]; nothing a user still reaches is freed.
+//! sides of a relationship, which point at each other, are still freed).
 //!
 //! ## Queries
 //!

@@ -12,7 +12,6 @@ use std::any::Any;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, TryLockError, Weak};
 
 use crate::error::{Error, Result};
@@ -80,8 +79,6 @@ pub(crate) struct ObjCell<T> {
     state: Mutex<ObjState>,
     /// The shared cells of the relationship fields, in field order.
     relations: OnceLock<Box<[CellRef]>>,
-    /// In the cycle collector's buffer of candidates (see `collect`).
-    collect: AtomicBool,
 }
 
 /// An object of the session's unit of work, type-erased.
@@ -91,10 +88,6 @@ pub(crate) type ObjRef = Arc<dyn ErasedObj>;
 pub(crate) trait ErasedObj: Send + Sync + 'static {
     fn meta(&self) -> &'static TableMeta;
     fn state(&self) -> MutexGuard<'_, ObjState>;
-    /// The state, unless its lock is taken (the cycle collector never waits).
-    fn try_state(&self) -> Option<MutexGuard<'_, ObjState>>;
-    /// Whether the object is in the cycle collector's buffer.
-    fn collect_flag(&self) -> &AtomicBool;
     fn relations(&self) -> &[CellRef];
     fn column_values(&self) -> Result<Vec<Value>>;
     fn column_value(&self, index: usize) -> Result<Value>;
@@ -154,18 +147,6 @@ impl<T: Table> ErasedObj for ObjCell<T> {
 
     fn state(&self) -> MutexGuard<'_, ObjState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn try_state(&self) -> Option<MutexGuard<'_, ObjState>> {
-        match self.state.try_lock() {
-            Ok(g) => Some(g),
-            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
-            Err(TryLockError::WouldBlock) => None,
-        }
-    }
-
-    fn collect_flag(&self) -> &AtomicBool {
-        &self.collect
     }
 
     fn relations(&self) -> &[CellRef] {
@@ -283,18 +264,6 @@ impl<T> Clone for Tracked<T> {
     }
 }
 
-/// A handle that goes while others remain may leave its object held by a cycle alone (both
-/// sides of a relationship): the cycle collector takes note (see `collect`).
-impl<T> Drop for Tracked<T> {
-    fn drop(&mut self) {
-        if Arc::strong_count(&self.0) > 1 {
-            if let Some(relations) = self.0.relations.get() {
-                crate::collect::dropped_handle(&self.0.collect, relations);
-            }
-        }
-    }
-}
-
 /// A handle that does not keep the object alive (what a detached collection keeps).
 pub(crate) struct WeakTracked<T>(Weak<ObjCell<T>>);
 
@@ -333,7 +302,6 @@ impl<T: Table> Tracked<T> {
     /// Starts tracking a new (transient) object; same as [`Table::track`]. Relationship
     /// fields given in the struct are linked both ways at once (`back_populates`).
     pub fn new(value: T) -> Tracked<T> {
-        crate::collect::when_due();
         Tracked::with_state(value, Status::Transient, None, Weak::new(), true)
     }
 
@@ -377,7 +345,6 @@ impl<T: Table> Tracked<T> {
                 deferred_error: None,
             }),
             relations: OnceLock::new(),
-            collect: AtomicBool::new(false),
         }));
         tracked.bind_relations(cells, sync);
         tracked

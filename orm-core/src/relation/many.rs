@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use rustc_hash::FxHashSet;
 
 use super::{
-    back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, try_lock, Binding,
-    CellRef, ErasedRelation, HeldGuard, History, LoadFor, Reassignment, RelationField,
+    back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, Binding, CellRef,
+    ErasedRelation, History, LoadFor, Reassignment, RelationField,
 };
 use crate::error::{Error, Result};
 use crate::object::{addr, typed, ErasedObj, ObjRef, Tracked, WeakTracked};
@@ -406,7 +406,6 @@ impl<T: Table> ManyCell<T> {
             return Some(state.items.clone());
         }
         let weak = state.released.as_ref()?;
-        let _no_collection = crate::collect::upgrading();
         weak.iter().map(WeakTracked::upgrade).collect()
     }
 
@@ -417,7 +416,6 @@ impl<T: Table> ManyCell<T> {
                 return Ok(f(&state.items));
             }
             if let Some(weak) = &state.released {
-                let _no_collection = crate::collect::upgrading();
                 let alive: Option<Vec<Tracked<T>>> =
                     weak.iter().map(WeakTracked::upgrade).collect();
                 if let Some(items) = alive {
@@ -704,7 +702,6 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
         if !state.loaded {
             out.extend(state.added.iter().map(Tracked::erased));
             let released = state.released.iter().flatten();
-            let _no_collection = crate::collect::upgrading();
             out.extend(
                 released
                     .filter_map(WeakTracked::upgrade)
@@ -738,43 +735,6 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
         self
-    }
-
-    fn owner_weak(&self) -> Option<Weak<dyn ErasedObj>> {
-        self.binding.get().map(|b| b.owner.clone())
-    }
-
-    fn try_held(&self) -> Option<Vec<ObjRef>> {
-        let state = try_lock(&self.state)?;
-        let held = state.items.iter().chain(&state.added).chain(&state.removed);
-        Some(held.map(Tracked::erased).collect())
-    }
-
-    fn lock_held(&self) -> Option<Box<dyn HeldGuard + '_>> {
-        Some(Box::new(Held(try_lock(&self.state)?)))
-    }
-}
-
-/// A `Many` locked by the cycle collector.
-struct Held<'a, T>(std::sync::MutexGuard<'a, ManyState<T>>);
-
-impl<T: Table> HeldGuard for Held<'_, T> {
-    fn for_each(&self, f: &mut dyn FnMut(usize)) {
-        let state = &*self.0;
-        let held = state.items.iter().chain(&state.added).chain(&state.removed);
-        held.for_each(|t| f(t.addr()));
-    }
-
-    fn take(&mut self) -> Box<dyn Any> {
-        let state = &mut *self.0;
-        let held = (
-            std::mem::take(&mut state.items),
-            std::mem::take(&mut state.added),
-            std::mem::take(&mut state.removed),
-        );
-        state.loaded = false;
-        state.released = None;
-        Box::new(held)
     }
 }
 

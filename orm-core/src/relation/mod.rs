@@ -138,31 +138,6 @@ pub(crate) trait ErasedRelation: Send + Sync + 'static {
         Ok(())
     }
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
-    /// The owner, weakly (what the cycle collector buffers).
-    fn owner_weak(&self) -> Option<Weak<dyn ErasedObj>>;
-    /// The objects this cell holds strongly (members, target, and those its history keeps),
-    /// once per reference; `None` when its lock is taken (the cycle collector never waits).
-    fn try_held(&self) -> Option<Vec<ObjRef>>;
-    /// The cell locked for the cycle collector; `None` when its lock is taken.
-    fn lock_held(&self) -> Option<Box<dyn HeldGuard + '_>>;
-}
-
-/// A relationship cell locked by the cycle collector (see `collect`).
-pub(crate) trait HeldGuard {
-    /// Calls `f` with the address of each object the cell holds strongly, once per reference.
-    fn for_each(&self, f: &mut dyn FnMut(usize));
-    /// Empties the cell (its owner is garbage), returning what it held, to be dropped once
-    /// no lock is held.
-    fn take(&mut self) -> Box<dyn Any>;
-}
-
-/// `Mutex::try_lock`, a poisoned lock taken as is.
-pub(crate) fn try_lock<S>(m: &Mutex<S>) -> Option<MutexGuard<'_, S>> {
-    match m.try_lock() {
-        Ok(g) => Some(g),
-        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
-        Err(std::sync::TryLockError::WouldBlock) => None,
-    }
 }
 
 /// Something a relationship assignment through a write guard asks for, applied when the

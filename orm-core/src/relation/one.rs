@@ -7,8 +7,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use super::{
-    back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, try_lock, Binding,
-    CellRef, ErasedRelation, HeldGuard, History, LoadFor, Reassignment, RelationField,
+    back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, Binding, CellRef,
+    ErasedRelation, History, LoadFor, Reassignment, RelationField,
 };
 use crate::error::{Error, Result};
 use crate::object::{addr, typed, ErasedObj, ObjRef, Tracked, WeakTracked};
@@ -618,47 +618,6 @@ impl<T: Table> ErasedRelation for OneCell<T> {
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
         self
-    }
-
-    fn owner_weak(&self) -> Option<Weak<dyn ErasedObj>> {
-        self.binding.get().map(|b| b.owner.clone())
-    }
-
-    fn try_held(&self) -> Option<Vec<ObjRef>> {
-        let state = try_lock(&self.state)?;
-        let orig = state.orig.iter().flatten();
-        Some(
-            state
-                .target
-                .iter()
-                .chain(orig)
-                .map(Tracked::erased)
-                .collect(),
-        )
-    }
-
-    fn lock_held(&self) -> Option<Box<dyn HeldGuard + '_>> {
-        Some(Box::new(Held(try_lock(&self.state)?)))
-    }
-}
-
-/// A `One` locked by the cycle collector.
-struct Held<'a, T>(std::sync::MutexGuard<'a, OneState<T>>);
-
-impl<T: Table> HeldGuard for Held<'_, T> {
-    fn for_each(&self, f: &mut dyn FnMut(usize)) {
-        let orig = self.0.orig.iter().flatten();
-        self.0.target.iter().chain(orig).for_each(|t| f(t.addr()));
-    }
-
-    fn take(&mut self) -> Box<dyn Any> {
-        let state = &mut *self.0;
-        let held = (state.target.take(), state.orig.take());
-        state.loaded = false;
-        state.key = TargetKey::Unknown;
-        state.changed = false;
-        state.released = None;
-        Box::new(held)
     }
 }
 

@@ -81,10 +81,7 @@ impl<T: Table> OneCell<T> {
         }
         match state.released.as_ref()? {
             None => Some(None),
-            Some(weak) => {
-                let _no_collection = crate::collect::upgrading();
-                weak.upgrade().map(Some)
-            }
+            Some(weak) => weak.upgrade().map(Some),
         }
     }
 

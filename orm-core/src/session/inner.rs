@@ -53,7 +53,6 @@ impl SessionCore {
             for rel in obj.relations() {
                 rel.0.release();
             }
-            crate::collect::let_go(&obj);
         }
         self.identity.clear();
         self.holders.clear();
@@ -73,7 +72,6 @@ impl SessionCore {
             self.next_holder_sweep = (self.holders.len() * 2).max(1024);
         }
         self.holders.push(Arc::downgrade(obj));
-        crate::collect::note(obj);
     }
 
     pub(crate) fn conn(&mut self) -> Result<&mut Conn> {
@@ -273,12 +271,9 @@ impl SessionCore {
             self.undo_insert(inserted);
         }
         for obj in std::mem::take(&mut self.new) {
-            {
-                let mut state = obj.state();
-                state.status = Status::Transient;
-                state.session = Weak::new();
-            }
-            crate::collect::let_go(&obj);
+            let mut state = obj.state();
+            state.status = Status::Transient;
+            state.session = Weak::new();
         }
         for obj in std::mem::take(&mut self.deleted)
             .into_iter()
@@ -296,11 +291,9 @@ impl SessionCore {
             if let Some(k) = key {
                 self.identity.insert(obj.meta(), k, &obj);
             }
-            crate::collect::let_go(&obj);
         }
         for obj in std::mem::take(&mut self.modified) {
             obj.state().registered = false;
-            crate::collect::let_go(&obj);
         }
         if expire_all {
             for obj in self.identity.objects() {
@@ -333,7 +326,6 @@ impl SessionCore {
         for rel in obj.relations() {
             rel.0.restore_pending();
         }
-        crate::collect::let_go(&obj);
     }
 
     /// Reloads an object's row (an expired object's first access, or `refresh`, which expires

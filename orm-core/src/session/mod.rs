@@ -59,23 +59,12 @@ impl SessionShared {
         self.core.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// [`lock`](Self::lock) unless it is taken (the cycle collector never waits).
-    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, SessionCore>> {
-        match self.core.try_lock() {
-            Ok(g) => Some(g),
-            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock) => None,
-        }
-    }
-
     /// [`lock`](Self::lock) for the session's work, refused inside a statement hook: the hook
     /// runs while a session holds its lock, and taking it again would deadlock.
     pub(crate) fn enter(&self) -> Result<MutexGuard<'_, SessionCore>> {
         if crate::engine::in_hook() {
             return Err(Error::Reentrant);
         }
-        // No lock of the library is held here: a safe point for the cycle collector.
-        crate::collect::when_due();
         Ok(self.lock())
     }
 }
@@ -845,25 +834,19 @@ impl Session {
             core.note_failure(committed)?;
         }
         core.wrote_in_tx = false;
-        for inserted in std::mem::take(&mut core.inserted_in_tx) {
-            crate::collect::let_go(&inserted.obj);
-        }
+        core.inserted_in_tx.clear();
         core.end_savepoints();
         for obj in std::mem::take(&mut core.deleted_in_tx) {
-            {
-                let mut state = obj.state();
-                state.status = Status::Detached;
-                state.session = Weak::new();
-                state.vanished = true;
-            }
-            crate::collect::let_go(&obj);
+            let mut state = obj.state();
+            state.status = Status::Detached;
+            state.session = Weak::new();
+            state.vanished = true;
         }
         if core.expire_on_commit {
             for obj in core.identity.objects() {
                 expire_committed(&obj);
             }
         }
-        crate::collect::at_session_point(Some(&core));
         Ok(())
     }
 
@@ -930,10 +913,7 @@ impl Session {
     /// # Errors
     /// Errors of the ROLLBACK.
     pub fn rollback(&self) -> Result<()> {
-        let mut core = self.shared.enter()?;
-        let result = core.rollback(true);
-        crate::collect::at_session_point(Some(&core));
-        result
+        self.shared.enter()?.rollback(true)
     }
 
     /// Reloads `obj` from its row now (one SELECT), discarding unflushed changes to it.
@@ -1134,8 +1114,6 @@ impl Session {
         // `close` expunges, it does not expire).
         let result = core.rollback(false);
         core.release_objects();
-        drop(core);
-        crate::collect::at_session_point(None);
         result
     }
 }
@@ -1143,7 +1121,6 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.shared.lock().release_on_drop();
-        crate::collect::at_session_point(None);
     }
 }
 

@@ -150,12 +150,9 @@ impl SessionCore {
             self.undo_insert(inserted);
         }
         for obj in std::mem::take(&mut self.new) {
-            {
-                let mut state = obj.state();
-                state.status = Status::Transient;
-                state.session = std::sync::Weak::new();
-            }
-            crate::collect::let_go(&obj);
+            let mut state = obj.state();
+            state.status = Status::Transient;
+            state.session = std::sync::Weak::new();
         }
         let deleted = self.deleted_in_tx.split_off(mark.deleted);
         for obj in std::mem::take(&mut self.deleted).into_iter().chain(deleted) {
@@ -179,7 +176,6 @@ impl SessionCore {
         for obj in changed {
             obj.state().registered = false;
             expire(&obj);
-            crate::collect::let_go(&obj);
         }
         Ok(())
     }

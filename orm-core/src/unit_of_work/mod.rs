@@ -416,10 +416,9 @@ impl Plan {
                 cell.0.keep_added(member);
             }
         }
-        let done = [&mut core.new, &mut core.modified, &mut core.deleted];
-        for obj in done.into_iter().flat_map(std::mem::take) {
-            crate::collect::let_go(&obj);
-        }
+        core.new.clear();
+        core.modified.clear();
+        core.deleted.clear();
         core.modified.extend(rewritten);
     }
 }
