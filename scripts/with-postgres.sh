@@ -54,16 +54,15 @@ else
 fi
 
 dir=$(mktemp -d /tmp/orm-postgres.XXXXXX)
-chown "$user" "$dir"
-chmod 700 "$dir"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-
 cleanup() {
     run_as "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+chown "$user" "$dir"
+chmod 700 "$dir"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 run_as "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
@@ -74,8 +73,18 @@ run_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
 
 export ORM_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
 echo "with-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') at $ORM_TEST_POSTGRES_URL" >&2
+# The command runs in the background so that an INT or TERM reaches it at once (bash runs a
+# trap only after the foreground command ends); the server goes when it does.
 set +e
-"$@"
+"$@" &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null' INT TERM
+wait "$child"
 status=$?
+# A signal interrupted the wait: wait for the command itself to finish.
+while kill -0 "$child" 2>/dev/null; do
+    wait "$child"
+    status=$?
+done
 set -e
 exit "$status"

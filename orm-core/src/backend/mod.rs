@@ -75,26 +75,109 @@ impl Dialect {
     }
 }
 
-/// `?` → `$n` outside quotes; `LIMIT -1 OFFSET` → `OFFSET`; `IN (VALUES (` → `IN ((`.
+/// `?` → `$n` outside quoted text, quoted names, comments and dollar-quoted strings (`??`
+/// is a literal `?`, for PostgreSQL's jsonb operator); `LIMIT -1 OFFSET` → `OFFSET`;
+/// `IN (VALUES (` → `IN ((`.
 fn number_placeholders(sql: &str) -> String {
     let sql = sql
         .replace(" LIMIT -1 OFFSET ", " OFFSET ")
         .replace(" IN (VALUES (", " IN ((");
+    let chars: Vec<char> = sql.chars().collect();
     let mut out = String::with_capacity(sql.len() + 8);
-    let mut quote: Option<char> = None;
     let mut n = 0;
-    for c in sql.chars() {
-        match (quote, c) {
-            (None, '?') => {
+    let mut i = 0;
+    // Copies chars[i..end] to the output and moves past them.
+    let copy = |out: &mut String, i: &mut usize, end: usize| {
+        out.extend(&chars[*i..end.min(chars.len())]);
+        *i = end.min(chars.len());
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        match c {
+            '?' if next == Some('?') => {
+                out.push('?');
+                i += 2;
+            }
+            '?' => {
                 n += 1;
                 let _ = write!(out, "${n}");
-                continue;
+                i += 1;
             }
-            (None, '\'' | '"') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            _ => {}
+            '-' if next == Some('-') => {
+                let end = chars[i..]
+                    .iter()
+                    .position(|&c| c == '\n')
+                    .map_or(chars.len(), |p| i + p + 1);
+                copy(&mut out, &mut i, end);
+            }
+            '/' if next == Some('*') => {
+                let (mut depth, mut k) = (0usize, i);
+                while k < chars.len() {
+                    if chars[k] == '/' && chars.get(k + 1) == Some(&'*') {
+                        depth += 1;
+                        k += 2;
+                    } else if chars[k] == '*' && chars.get(k + 1) == Some(&'/') {
+                        depth -= 1;
+                        k += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        k += 1;
+                    }
+                }
+                copy(&mut out, &mut i, k);
+            }
+            '\'' | '"' => {
+                // E'...' strings take backslash escapes; '' and "" are the quote doubled.
+                let escapes = c == '\'' && i > 0 && matches!(chars[i - 1], 'E' | 'e');
+                let mut k = i + 1;
+                while k < chars.len() {
+                    if escapes && chars[k] == '\\' {
+                        k += 2;
+                    } else if chars[k] == c {
+                        if chars.get(k + 1) == Some(&c) {
+                            k += 2;
+                        } else {
+                            k += 1;
+                            break;
+                        }
+                    } else {
+                        k += 1;
+                    }
+                }
+                copy(&mut out, &mut i, k);
+            }
+            '$' => {
+                // A dollar quote: $$...$$ or $tag$...$tag$ (a `$1` is not one).
+                let tag_end = chars[i + 1..]
+                    .iter()
+                    .position(|&c| !(c.is_alphanumeric() || c == '_'))
+                    .map(|p| i + 1 + p);
+                match tag_end {
+                    Some(t)
+                        if chars[t] == '$'
+                            && !chars.get(i + 1).is_some_and(char::is_ascii_digit) =>
+                    {
+                        let tag: String = chars[i..=t].iter().collect();
+                        let body: String = chars[t + 1..].iter().collect();
+                        let end = body.find(&tag).map_or(chars.len(), |p| {
+                            t + 1 + body[..p].chars().count() + tag.chars().count()
+                        });
+                        copy(&mut out, &mut i, end);
+                    }
+                    _ => {
+                        out.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
         }
-        out.push(c);
     }
     out
 }
@@ -177,6 +260,16 @@ impl RawConn {
         }
     }
 
+    /// Whether the connection can go back to the pool (a PostgreSQL connection whose server
+    /// closed it cannot).
+    pub(crate) fn is_usable(&self) -> bool {
+        match self {
+            RawConn::Sqlite(_) => true,
+            #[cfg(feature = "postgres")]
+            RawConn::Postgres(c) => c.is_usable(),
+        }
+    }
+
     /// Whether the database is outside any transaction, where it can tell (SQLite's
     /// autocommit flag); `None` where it cannot.
     pub(crate) fn is_autocommit(&self) -> Option<bool> {
@@ -229,6 +322,14 @@ mod tests {
         assert_eq!(
             Dialect::Postgres.render("SELECT 1 FROM l WHERE (l.a, l.b) IN (VALUES (?, ?), (?, ?))"),
             "SELECT 1 FROM l WHERE (l.a, l.b) IN (($1, $2), ($3, $4))"
+        );
+        assert_eq!(
+            Dialect::Postgres.render("SELECT 1 -- what? don't\nWHERE a = ? /* ? /* ? */ */ AND b = E'it\\'s ?' AND c = $$?$$ AND d ?? 'k' AND e = $t$?$t$ AND f = ?"),
+            "SELECT 1 -- what? don't\nWHERE a = $1 /* ? /* ? */ */ AND b = E'it\\'s ?' AND c = $$?$$ AND d ? 'k' AND e = $t$?$t$ AND f = $2"
+        );
+        assert_eq!(
+            Dialect::Postgres.render("a = 'it''s ?' AND b = ?"),
+            "a = 'it''s ?' AND b = $1"
         );
         assert_eq!(Dialect::Sqlite.render("a = ?"), "a = ?");
     }

@@ -71,6 +71,10 @@ pub(crate) struct PgConn {
     row: Vec<Value>,
 }
 
+/// How many prepared statements a connection keeps; past it, they are all let go (the
+/// server deallocates each) and prepared again as they come.
+const STATEMENT_CACHE: usize = 256;
+
 impl PgConn {
     /// The prepared statement for `sql`, prepared on first use.
     fn statement(&mut self, sql: &str) -> Result<Statement, DbError> {
@@ -78,8 +82,25 @@ impl PgConn {
             return Ok(s.clone());
         }
         let s = self.client.prepare(sql)?;
+        if self.statements.len() >= STATEMENT_CACHE {
+            self.statements.clear();
+        }
         self.statements.insert(sql.to_owned(), s.clone());
         Ok(s)
+    }
+
+    /// After a failure: a statement whose plan the server can no longer use (a table it
+    /// reads was changed, "cached plan must not change result type") is prepared anew next
+    /// time.
+    fn forget_stale(&mut self, sql: &str, e: &postgres::Error) {
+        if e.code() == Some(&SqlState::FEATURE_NOT_SUPPORTED) {
+            self.statements.remove(sql);
+        }
+    }
+
+    /// Whether the connection can go back to the pool.
+    pub(crate) fn is_usable(&self) -> bool {
+        !self.client.is_closed()
     }
 
     pub(crate) fn control(&mut self, sql: &str) -> Result<(), DbError> {
@@ -94,7 +115,10 @@ impl PgConn {
                 "the statement returns rows: run it as a query (query_rows, query_as)",
             ));
         }
-        let n = self.client.execute(&stmt, &refs(params))?;
+        let n = self.client.execute(&stmt, &refs(params)).map_err(|e| {
+            self.forget_stale(sql, &e);
+            DbError::from(e)
+        })?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
@@ -106,7 +130,10 @@ impl PgConn {
         key: &str,
     ) -> Result<i64, DbError> {
         let stmt = self.statement(sql)?;
-        let row = self.client.query_one(&stmt, &refs(params))?;
+        let row = self.client.query_one(&stmt, &refs(params)).map_err(|e| {
+            self.forget_stale(sql, &e);
+            DbError::from(e)
+        })?;
         match row.try_get::<_, Decoded>(0)?.0 {
             Value::Integer(id) => Ok(id),
             other => Err(DbError::other(format!(
@@ -126,21 +153,40 @@ impl PgConn {
         let stmt = self.statement(sql)?;
         let width = stmt.columns().len();
         let mut values = std::mem::take(&mut self.row);
+        let mut stale = None;
         let result = (|| {
-            let mut rows = self
-                .client
-                .query_raw(&stmt, params.iter())
-                .map_err(DbError::from)?;
+            let mut rows = self.client.query_raw(&stmt, params.iter()).map_err(|e| {
+                stale = Some(e.code() == Some(&SqlState::FEATURE_NOT_SUPPORTED));
+                DbError::from(e)
+            })?;
+            // A failure of our own (a value that does not decode, the caller's) stops the
+            // reading, but the rest of the rows are still read (and dropped): a server error
+            // among them must be seen, or the aborted transaction would go unnoticed.
+            let mut ours: Option<crate::Error> = None;
             while let Some(row) = rows.next().map_err(DbError::from)? {
-                values.clear();
-                for i in 0..width {
-                    values.push(row.try_get::<_, Decoded>(i).map_err(DbError::from)?.0);
+                if ours.is_some() {
+                    continue;
                 }
-                f(&Row::Postgres(&values))?;
+                values.clear();
+                let decoded = (0..width)
+                    .map(|i| row.try_get::<_, Decoded>(i).map(|d| d.0))
+                    .collect::<Result<Vec<_>, _>>();
+                match decoded {
+                    Ok(v) => {
+                        values.extend(v);
+                        if let Err(e) = f(&Row::Postgres(&values)) {
+                            ours = Some(e);
+                        }
+                    }
+                    Err(e) => ours = Some(DbError::from(e).into()),
+                }
             }
-            Ok(())
+            ours.map_or(Ok(()), Err)
         })();
         self.row = values;
+        if stale == Some(true) {
+            self.statements.remove(sql);
+        }
         result
     }
 
@@ -246,10 +292,19 @@ impl<'a> FromSql<'a> for Decoded {
             Type::BYTEA => Value::Blob(raw.to_vec()),
             Type::JSONB => text(raw.get(1..).unwrap_or_default())?,
             Type::UUID => Value::Text(uuid_text(raw)?),
-            Type::DATE => Value::Text(date_text(i64::from(i32::from_sql(ty, raw)?))),
+            Type::DATE => {
+                let days = i32::from_sql(ty, raw)?;
+                if days == i32::MAX || days == i32::MIN {
+                    return Err("an infinite date has no value in Rust".into());
+                }
+                Value::Text(date_text(i64::from(days)))
+            }
             Type::TIME => Value::Text(time_text(i64::from_sql(ty, raw)?)),
             Type::TIMESTAMP | Type::TIMESTAMPTZ => {
                 let micros = i64::from_sql(ty, raw)?;
+                if micros == i64::MAX || micros == i64::MIN {
+                    return Err("an infinite timestamp has no value in Rust".into());
+                }
                 let (days, time) = (
                     micros.div_euclid(86_400_000_000),
                     micros.rem_euclid(86_400_000_000),
@@ -285,8 +340,11 @@ fn numeric(raw: &[u8]) -> Result<Value, BoxError> {
     let weight = i64::from(word(2)?);
     let sign = word(4)? as u16;
     let dscale = usize::try_from(word(6)?)?;
-    if sign == 0xC000 {
-        return Ok(Value::Real(f64::NAN));
+    match sign {
+        0xC000 => return Ok(Value::Real(f64::NAN)),
+        0xD000 => return Ok(Value::Real(f64::INFINITY)),
+        0xF000 => return Ok(Value::Real(f64::NEG_INFINITY)),
+        _ => {}
     }
     // The base-10000 digit at position `power` (10000^power), zero outside the stored ones.
     let digit = |power: i64| -> Result<i16, BoxError> {
@@ -384,7 +442,7 @@ impl From<postgres::Error> for DbError {
                 DbErrorKind::SerializationFailure
             } else if *code == SqlState::T_R_DEADLOCK_DETECTED {
                 DbErrorKind::Deadlock
-            } else if code.code().starts_with("08") {
+            } else if code.code().starts_with("08") || code.code().starts_with("57P0") {
                 DbErrorKind::ConnectionLost
             } else {
                 DbErrorKind::Other
@@ -398,7 +456,8 @@ impl From<postgres::Error> for DbError {
             let constraint = db.constraint().map(str::to_owned);
             return DbError::new(kind, message, constraint, Some(Box::new(e))).reported_by_server();
         }
-        if e.is_closed() {
+        let io = StdError::source(&e).is_some_and(|c| c.is::<std::io::Error>());
+        if e.is_closed() || io {
             return DbError::new(
                 DbErrorKind::ConnectionLost,
                 e.to_string(),
@@ -407,7 +466,16 @@ impl From<postgres::Error> for DbError {
             )
             .reported_by_server();
         }
-        DbError::new(DbErrorKind::Other, e.to_string(), None, Some(Box::new(e)))
+        // The driver's own message names the step ("error deserializing column 0"); the
+        // reason is in its source.
+        let mut message = e.to_string();
+        let mut cause = StdError::source(&e);
+        while let Some(c) = cause {
+            message.push_str(": ");
+            message.push_str(&c.to_string());
+            cause = c.source();
+        }
+        DbError::new(DbErrorKind::Other, message, None, Some(Box::new(e)))
     }
 }
 

@@ -39,9 +39,11 @@ pub(crate) struct Conn {
     savepoints: usize,
     /// The database rolled the transaction back by itself since the session last asked.
     ended_by_database: bool,
-    /// PostgreSQL: an error outside any savepoint aborted the transaction. Whoever ran the
-    /// statement may roll back at once (a failed flush does); otherwise the session does when
-    /// it hears of it ([`take_ended_by_database`](Conn::take_ended_by_database)).
+    /// PostgreSQL: a server error aborted the transaction, and no ROLLBACK (or ROLLBACK TO
+    /// a savepoint) has run since. Whoever ran the statement may roll back at once (a failed
+    /// flush does, to its savepoint or all of it); outside any savepoint the session does when
+    /// it hears of it ([`take_ended_by_database`](Conn::take_ended_by_database)); a COMMIT
+    /// is refused while it is set (PostgreSQL would answer it with a silent ROLLBACK).
     aborted: bool,
 }
 
@@ -135,7 +137,7 @@ impl Conn {
     /// Whether the database rolled the transaction back by itself since the last call (on
     /// PostgreSQL: an aborted transaction no one rolled back yet, which is rolled back now).
     pub(crate) fn take_ended_by_database(&mut self) -> bool {
-        if self.aborted {
+        if self.aborted && self.savepoints == 0 {
             self.end_aborted();
         }
         std::mem::take(&mut self.ended_by_database)
@@ -172,7 +174,7 @@ impl Conn {
         let ended = match self.raw().is_autocommit() {
             Some(autocommit) => autocommit,
             None => {
-                if from_server && self.savepoints == 0 {
+                if from_server {
                     self.aborted = true;
                 }
                 false
@@ -209,13 +211,20 @@ impl Conn {
             self.savepoints += 1;
         }
         let result = self.run_cached(sql);
-        // `ROLLBACK TO` leaves the savepoint open; only `RELEASE` (or a failed `SAVEPOINT`)
-        // closes it. (Counting both made a flush that failed inside `begin_nested` forget
-        // the enclosing savepoint.)
-        if (action == "begin" && result.is_err()) || (action == "release" && result.is_ok()) {
-            self.savepoints = self.savepoints.saturating_sub(1);
-        }
+        self.count_savepoint(action, result.is_ok());
         result
+    }
+
+    /// Keeps the count of open savepoints after `action` ran: `ROLLBACK TO` leaves the
+    /// savepoint open (and ends an abort); only `RELEASE` (or a failed `SAVEPOINT`) closes it.
+    fn count_savepoint(&mut self, action: &str, ok: bool) {
+        match (action, ok) {
+            ("begin", false) | ("release", true) => {
+                self.savepoints = self.savepoints.saturating_sub(1);
+            }
+            ("rollback", true) => self.aborted = false,
+            _ => {}
+        }
     }
 
     /// A named savepoint the user opened (`Session::begin_nested`): `action` is "begin",
@@ -232,9 +241,7 @@ impl Conn {
             self.savepoints += 1;
         }
         let result = self.run_cached(&sql);
-        if (action == "begin" && result.is_err()) || (action == "release" && result.is_ok()) {
-            self.savepoints = self.savepoints.saturating_sub(1);
-        }
+        self.count_savepoint(action, result.is_ok());
         result
     }
 
@@ -331,9 +338,12 @@ impl Conn {
 
 impl Drop for Conn {
     fn drop(&mut self) {
-        let _ = self.rollback();
+        // A connection that cannot roll back, or whose server went away, is not pooled.
+        let clean = self.rollback().is_ok();
         if let Some(raw) = self.raw.take() {
-            self.engine.checkin(raw);
+            if clean && raw.is_usable() {
+                self.engine.checkin(raw);
+            }
         }
     }
 }
