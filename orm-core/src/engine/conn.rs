@@ -118,6 +118,8 @@ impl Conn {
             self.run_cached("COMMIT")?;
             self.in_transaction = false;
             self.writing = false;
+            // A commit inside `begin_nested` ends its savepoints with the transaction.
+            self.savepoints = 0;
         }
         Ok(())
     }
@@ -164,9 +166,9 @@ impl Conn {
     }
 
     /// After a failed statement: whether the database is still in the transaction we think
-    /// open. SQLite says; on PostgreSQL an error the server reported outside a savepoint
-    /// has aborted the transaction, which is rolled back here (an error of our own, such as
-    /// a value that does not fit its field, leaves it open).
+    /// open. SQLite says; on PostgreSQL an error the server reported has aborted the
+    /// transaction (marked `aborted`, until a ROLLBACK or a ROLLBACK TO a savepoint), while an
+    /// error of our own, such as a value that does not fit its field, leaves it as it was.
     fn check_transaction(&mut self, from_server: bool) {
         if !self.in_transaction {
             return;
