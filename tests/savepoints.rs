@@ -210,3 +210,32 @@ fn committing_inside_the_closure_is_an_error_that_says_what_to_do() -> orm::Resu
     assert_eq!(db.table(HEROES).len(), 3);
     Ok(())
 }
+
+#[test]
+fn a_commit_that_reports_success_kept_everything_even_after_a_swallowed_failure() -> orm::Result<()>
+{
+    // Inside the savepoint a statement fails and the closure swallows the error. On SQLite
+    // the transaction goes on; on PostgreSQL the failure aborted it, and a COMMIT would be
+    // answered with a silent ROLLBACK. Either way: a commit that says Ok kept the work.
+    let db = seeded();
+    let session = db.session();
+    session.add(&hero("Tarantula"))?;
+    session.flush()?;
+    let inner = session.begin_nested(|s| {
+        let _ = s.query_rows("SELECT no_such_column FROM hero", ());
+        Ok(())
+    });
+    let committed = session.commit();
+    let names = db.table("SELECT name FROM hero ORDER BY id");
+    if committed.is_ok() {
+        assert_eq!(
+            names,
+            ["'Deadpond'", "'Rusty-Man'", "'Tarantula'"],
+            "{inner:?}"
+        );
+    } else {
+        assert!(db.is_postgres(), "{committed:?}");
+        assert_eq!(names, ["'Deadpond'", "'Rusty-Man'"]);
+    }
+    Ok(())
+}
