@@ -89,13 +89,14 @@ impl PgConn {
         Ok(s)
     }
 
-    /// After a failure: a statement whose plan the server can no longer use (a table it
+    /// A failure of `sql`: a statement whose plan the server can no longer use (a table it
     /// reads was changed, "cached plan must not change result type") is prepared anew next
     /// time.
-    fn forget_stale(&mut self, sql: &str, e: &postgres::Error) {
+    fn failed(&mut self, sql: &str, e: postgres::Error) -> DbError {
         if e.code() == Some(&SqlState::FEATURE_NOT_SUPPORTED) {
             self.statements.remove(sql);
         }
+        DbError::from(e)
     }
 
     /// Whether the connection can go back to the pool.
@@ -115,10 +116,10 @@ impl PgConn {
                 "the statement returns rows: run it as a query (query_rows, query_as)",
             ));
         }
-        let n = self.client.execute(&stmt, &refs(params)).map_err(|e| {
-            self.forget_stale(sql, &e);
-            DbError::from(e)
-        })?;
+        let n = self
+            .client
+            .execute(&stmt, &refs(params))
+            .map_err(|e| self.failed(sql, e))?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
@@ -130,10 +131,10 @@ impl PgConn {
         key: &str,
     ) -> Result<i64, DbError> {
         let stmt = self.statement(sql)?;
-        let row = self.client.query_one(&stmt, &refs(params)).map_err(|e| {
-            self.forget_stale(sql, &e);
-            DbError::from(e)
-        })?;
+        let row = self
+            .client
+            .query_one(&stmt, &refs(params))
+            .map_err(|e| self.failed(sql, e))?;
         match row.try_get::<_, Decoded>(0)?.0 {
             Value::Integer(id) => Ok(id),
             other => Err(DbError::other(format!(

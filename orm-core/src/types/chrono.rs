@@ -39,7 +39,7 @@ fn time(t: Hms, s: &str) -> Result<NaiveTime, ConvertError> {
 
 impl ColumnType for NaiveDate {
     const SQL_TYPE: &'static str = datetime::DATE;
-    const POSTGRES_TYPE: &'static str = "DATE";
+    const POSTGRES_TYPE: &'static str = datetime::DATE;
     fn to_value(&self) -> Value {
         Value::Text(datetime::write_date(ymd(*self)))
     }
@@ -51,7 +51,7 @@ impl ColumnType for NaiveDate {
 
 impl ColumnType for NaiveTime {
     const SQL_TYPE: &'static str = datetime::TIME;
-    const POSTGRES_TYPE: &'static str = "TIME";
+    const POSTGRES_TYPE: &'static str = datetime::TIME;
     fn to_value(&self) -> Value {
         Value::Text(datetime::write_time(hms(*self)))
     }
@@ -63,7 +63,7 @@ impl ColumnType for NaiveTime {
 
 impl ColumnType for NaiveDateTime {
     const SQL_TYPE: &'static str = datetime::DATETIME;
-    const POSTGRES_TYPE: &'static str = "TIMESTAMP";
+    const POSTGRES_TYPE: &'static str = datetime::TIMESTAMP;
     fn to_value(&self) -> Value {
         Value::Text(datetime::write_datetime(ymd(self.date()), hms(self.time())))
     }
@@ -76,7 +76,7 @@ impl ColumnType for NaiveDateTime {
 
 impl ColumnType for DateTime<Utc> {
     const SQL_TYPE: &'static str = datetime::DATETIME;
-    const POSTGRES_TYPE: &'static str = "TIMESTAMP";
+    const POSTGRES_TYPE: &'static str = datetime::TIMESTAMP;
     fn to_value(&self) -> Value {
         ColumnType::to_value(&self.naive_utc())
     }

@@ -29,6 +29,8 @@ pub(crate) struct Hms {
 pub(crate) const DATE: &str = "DATE";
 pub(crate) const TIME: &str = "TIME";
 pub(crate) const DATETIME: &str = "DATETIME";
+/// PostgreSQL's type for a date and time (`DATE` and `TIME` are the same on both).
+pub(crate) const TIMESTAMP: &str = "TIMESTAMP";
 
 pub(crate) fn write_date(d: Ymd) -> String {
     format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)

@@ -37,7 +37,7 @@ fn time(t: Hms, s: &str) -> Result<Time, ConvertError> {
 
 impl ColumnType for Date {
     const SQL_TYPE: &'static str = datetime::DATE;
-    const POSTGRES_TYPE: &'static str = "DATE";
+    const POSTGRES_TYPE: &'static str = datetime::DATE;
     fn to_value(&self) -> Value {
         Value::Text(datetime::write_date(ymd(*self)))
     }
@@ -49,7 +49,7 @@ impl ColumnType for Date {
 
 impl ColumnType for Time {
     const SQL_TYPE: &'static str = datetime::TIME;
-    const POSTGRES_TYPE: &'static str = "TIME";
+    const POSTGRES_TYPE: &'static str = datetime::TIME;
     fn to_value(&self) -> Value {
         Value::Text(datetime::write_time(hms(*self)))
     }
@@ -61,7 +61,7 @@ impl ColumnType for Time {
 
 impl ColumnType for PrimitiveDateTime {
     const SQL_TYPE: &'static str = datetime::DATETIME;
-    const POSTGRES_TYPE: &'static str = "TIMESTAMP";
+    const POSTGRES_TYPE: &'static str = datetime::TIMESTAMP;
     fn to_value(&self) -> Value {
         Value::Text(datetime::write_datetime(ymd(self.date()), hms(self.time())))
     }
@@ -74,7 +74,7 @@ impl ColumnType for PrimitiveDateTime {
 
 impl ColumnType for OffsetDateTime {
     const SQL_TYPE: &'static str = datetime::DATETIME;
-    const POSTGRES_TYPE: &'static str = "TIMESTAMP";
+    const POSTGRES_TYPE: &'static str = datetime::TIMESTAMP;
     fn to_value(&self) -> Value {
         let utc = self.to_offset(UtcOffset::UTC);
         ColumnType::to_value(&PrimitiveDateTime::new(utc.date(), utc.time()))
