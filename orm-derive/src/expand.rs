@@ -111,7 +111,7 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
     let default_impl = default_impl(model);
 
     quote! {
-        #[allow(non_upper_case_globals, unused_braces, clippy::all)]
+        #[allow(non_upper_case_globals, unused_braces, dead_code, clippy::all)]
         const _: () = {
             #[automatically_derived]
             impl ::orm::Table for #ident {
