@@ -38,6 +38,15 @@ impl IdentityMap {
         self.map.remove(&(meta.id(), key.clone()));
     }
 
+    /// How many entries refer to `obj` (for the cycle collector's count of weak references).
+    pub(crate) fn refs_to(&self, obj: &ObjRef) -> usize {
+        let Some(key) = obj.try_state().and_then(|s| s.key.clone()) else {
+            return 0;
+        };
+        let entry = self.map.get(&(obj.meta().id(), key));
+        usize::from(entry.is_some_and(|w| std::ptr::addr_eq(w.as_ptr(), Arc::as_ptr(obj))))
+    }
+
     /// Every live object.
     pub(crate) fn objects(&self) -> Vec<ObjRef> {
         self.map.values().filter_map(Weak::upgrade).collect()

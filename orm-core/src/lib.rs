@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod collect;
 mod engine;
 mod error;
 mod identity;
@@ -23,6 +24,7 @@ mod unit_of_work;
 mod value;
 
 pub use backend::{DbError, DbErrorKind, Dialect};
+pub use collect::collect_cycles;
 pub use engine::{Captured, Config, Engine, JournalMode, Recorded, Statement, Synchronous};
 pub use error::{Error, Result};
 pub use loader::{joined, lazyload, selectin, Load, LoadOptions};

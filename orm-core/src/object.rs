@@ -12,6 +12,7 @@ use std::any::Any;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, TryLockError, Weak};
 
 use crate::error::{Error, Result};
@@ -79,6 +80,8 @@ pub(crate) struct ObjCell<T> {
     state: Mutex<ObjState>,
     /// The shared cells of the relationship fields, in field order.
     relations: OnceLock<Box<[CellRef]>>,
+    /// A candidate of the cycle collector (see `collect`).
+    collect: AtomicBool,
 }
 
 /// An object of the session's unit of work, type-erased.
@@ -88,6 +91,10 @@ pub(crate) type ObjRef = Arc<dyn ErasedObj>;
 pub(crate) trait ErasedObj: Send + Sync + 'static {
     fn meta(&self) -> &'static TableMeta;
     fn state(&self) -> MutexGuard<'_, ObjState>;
+    /// The state, unless its lock is taken (the cycle collector never waits).
+    fn try_state(&self) -> Option<MutexGuard<'_, ObjState>>;
+    /// Whether the object is a candidate of the cycle collector.
+    fn collect_flag(&self) -> &AtomicBool;
     fn relations(&self) -> &[CellRef];
     fn column_values(&self) -> Result<Vec<Value>>;
     fn column_value(&self, index: usize) -> Result<Value>;
@@ -147,6 +154,18 @@ impl<T: Table> ErasedObj for ObjCell<T> {
 
     fn state(&self) -> MutexGuard<'_, ObjState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn try_state(&self) -> Option<MutexGuard<'_, ObjState>> {
+        match self.state.try_lock() {
+            Ok(g) => Some(g),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
+    fn collect_flag(&self) -> &AtomicBool {
+        &self.collect
     }
 
     fn relations(&self) -> &[CellRef] {
@@ -271,6 +290,11 @@ impl<T> WeakTracked<T> {
     pub(crate) fn upgrade(&self) -> Option<Tracked<T>> {
         self.0.upgrade().map(Tracked)
     }
+
+    /// The object's address (see [`Tracked::addr`]).
+    pub(crate) fn addr(&self) -> usize {
+        self.0.as_ptr() as *const () as usize
+    }
 }
 
 impl<T> Tracked<T> {
@@ -302,7 +326,10 @@ impl<T: Table> Tracked<T> {
     /// Starts tracking a new (transient) object; same as [`Table::track`]. Relationship
     /// fields given in the struct are linked both ways at once (`back_populates`).
     pub fn new(value: T) -> Tracked<T> {
-        Tracked::with_state(value, Status::Transient, None, Weak::new(), true)
+        crate::collect::run_if_due();
+        let tracked = Tracked::with_state(value, Status::Transient, None, Weak::new(), true);
+        crate::collect::note(&tracked.erased());
+        tracked
     }
 
     /// Builds a tracked object from a row (a persistent object's first load).
@@ -345,6 +372,7 @@ impl<T: Table> Tracked<T> {
                 deferred_error: None,
             }),
             relations: OnceLock::new(),
+            collect: AtomicBool::new(false),
         }));
         tracked.bind_relations(cells, sync);
         tracked

@@ -1,26 +1,72 @@
-//! Memory: the objects of a session are freed once the session and the user's handles are
-//! gone, even when both sides of a relationship were loaded (they point at each other).
+//! Memory: objects nobody can reach are given back. Both sides of a relationship hold each
+//! other (a hero its team, the team its heroes), and a row can be its own parent: such groups
+//! are freed by the cycle collector (`orm::collect_cycles`, also run by itself), in a session
+//! that lives on, for new objects never added, and after a rollback; nothing a user still
+//! reaches is ever freed or unloaded.
+//!
+//! Objects count themselves through a probe field that reports to the counter of the test
+//! that made them: a collection may run on another test's thread and free them there.
 
-use std::cell::Cell;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use orm::prelude::*;
 
+/// Objects made and freed by one test.
+#[derive(Default)]
+struct Counter {
+    made: AtomicUsize,
+    freed: AtomicUsize,
+}
+
+impl Counter {
+    fn live(&self) -> usize {
+        self.made.load(Ordering::SeqCst) - self.freed.load(Ordering::SeqCst)
+    }
+
+    fn freed(&self) -> usize {
+        self.freed.load(Ordering::SeqCst)
+    }
+}
+
 thread_local! {
-    /// Structs freed on this thread (tests run in parallel on other threads).
-    static DROPPED: Cell<usize> = const { Cell::new(0) };
+    /// The counter of the test running on this thread.
+    static COUNTER: RefCell<Option<Arc<Counter>>> = const { RefCell::new(None) };
 }
 
-fn dropped() -> usize {
-    DROPPED.with(Cell::get)
+/// A fresh counter for the objects this thread makes from now on.
+fn counter() -> Arc<Counter> {
+    let c = Arc::new(Counter::default());
+    COUNTER.with(|t| *t.borrow_mut() = Some(Arc::clone(&c)));
+    c
 }
 
-/// Counts how many structs were freed.
-#[derive(Debug, Default)]
-pub struct DropProbe;
+/// Counts the structs made and freed (whatever thread frees them).
+#[derive(Debug)]
+pub struct DropProbe(Option<Arc<Counter>>);
+
+impl Default for DropProbe {
+    fn default() -> Self {
+        let c = COUNTER.with(|t| t.borrow().clone());
+        if let Some(c) = &c {
+            c.made.fetch_add(1, Ordering::SeqCst);
+        }
+        DropProbe(c)
+    }
+}
+
+impl std::fmt::Debug for Counter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} live", self.live())
+    }
+}
 
 impl Drop for DropProbe {
     fn drop(&mut self) {
-        DROPPED.with(|d| d.set(d.get() + 1));
+        if let Some(c) = &self.0 {
+            c.freed.fetch_add(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -80,6 +126,8 @@ fn what_was_loaded_stays_readable_after_the_session_is_gone() -> orm::Result<()>
     assert!(team.read()?.heroes.contains(&hero)?);
     assert_eq!(team.read()?.heroes.len()?, 1);
     drop(hero);
+    // (A collection running on another thread may hold it until it ends: wait for that.)
+    orm::collect_cycles();
     let err = team.read()?.heroes.len().unwrap_err();
     assert!(matches!(err, orm::Error::Detached { .. }), "{err}");
     Ok(())
@@ -107,7 +155,7 @@ fn objects_linked_both_ways_are_freed_with_their_session() -> orm::Result<()> {
         }
         session.commit()?;
     }
-    let before = dropped();
+    let count = counter();
     {
         let session = Session::new(&engine).expire_on_commit(false);
         let heroes = session.exec(select::<Hero>())?.all();
@@ -118,7 +166,7 @@ fn objects_linked_both_ways_are_freed_with_their_session() -> orm::Result<()> {
         session.commit()?;
     }
     assert_eq!(
-        dropped() - before,
+        count.freed(),
         3,
         "one team and two heroes freed when the session and the handles are gone"
     );
@@ -148,7 +196,7 @@ fn objects_loaded_eagerly_both_ways_are_freed_with_their_session() -> orm::Resul
         }
         session.commit()?;
     }
-    let before = dropped();
+    let count = counter();
     let loner = {
         let session = Session::new(&engine);
         // Both sides loaded by options: teams hold heroes, heroes hold their team.
@@ -165,7 +213,7 @@ fn objects_loaded_eagerly_both_ways_are_freed_with_their_session() -> orm::Resul
     };
     assert_eq!(loner.status(), orm::Status::Detached, "its session is gone");
     drop(loner);
-    assert_eq!(dropped() - before, 8, "two teams and six heroes freed");
+    assert_eq!(count.freed(), 8, "two teams and six heroes freed");
     Ok(())
 }
 
@@ -215,5 +263,321 @@ fn dropping_a_session_leaves_objects_that_moved_to_another_session_alone() -> or
             ("Rusty-Man".to_owned(), Some(1))
         ]
     );
+    Ok(())
+}
+
+#[derive(Table, Debug, Default)]
+pub struct Node {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub name: String,
+    #[orm(foreign_key = "node.id")]
+    pub parent_id: Option<i64>,
+    #[orm(relationship(back_populates = "children"))]
+    pub parent: One<Node>,
+    #[orm(relationship(back_populates = "parent"))]
+    pub children: Many<Node>,
+    #[orm(skip)]
+    #[allow(dead_code)] // held for its Drop, never read
+    pub probe: DropProbe,
+}
+
+/// `teams` teams of `heroes` heroes each, committed.
+fn seeded(teams: usize, heroes: usize) -> orm::Result<Engine> {
+    let engine = Engine::memory()?;
+    engine.create_all::<(Team, Hero, Node)>()?;
+    let session = Session::new(&engine);
+    for t in 0..teams {
+        let team = Team {
+            name: format!("team {t}"),
+            ..Default::default()
+        }
+        .track();
+        for h in 0..heroes {
+            let hero = Hero {
+                name: format!("hero {t}.{h}"),
+                team: One::to(&team),
+                ..Default::default()
+            };
+            session.add(&hero.track())?;
+        }
+    }
+    session.commit()?;
+    Ok(engine)
+}
+
+/// Loads every hero and both sides of its team relationship; returns how many heroes.
+fn load_both_sides(session: &Session) -> orm::Result<usize> {
+    let heroes = session.exec(select::<Hero>())?.all();
+    for hero in &heroes {
+        let team = hero.read()?.team.get()?.expect("a team");
+        assert!(team.read()?.heroes.contains(hero)?);
+    }
+    Ok(heroes.len())
+}
+
+#[test]
+fn a_session_that_never_commits_gives_back_both_sides_of_what_nobody_holds() -> orm::Result<()> {
+    let engine = seeded(10, 100)?;
+    let count = counter();
+    let session = Session::new(&engine);
+    assert_eq!(load_both_sides(&session)?, 1000);
+    assert_eq!(count.live(), 1010, "heroes and teams hold each other");
+    orm::collect_cycles();
+    assert_eq!(count.live(), 0, "{count:?} while the session lives on");
+    // The session goes on as before: the rows load again.
+    assert_eq!(load_both_sides(&session)?, 1000);
+    orm::collect_cycles();
+    assert_eq!(count.live(), 0);
+    Ok(())
+}
+
+#[test]
+fn without_expire_on_commit_a_commit_gives_back_what_nobody_holds() -> orm::Result<()> {
+    let engine = seeded(10, 100)?;
+    let count = counter();
+    let session = Session::new(&engine).expire_on_commit(false);
+    for _ in 0..3 {
+        load_both_sides(&session)?;
+        session.commit()?;
+        // The commit collects when enough was dropped since the last collection (another
+        // test's may have been larger); collecting again then finds what is left.
+        orm::collect_cycles();
+        assert_eq!(count.live(), 0, "{count:?} after a commit");
+    }
+    Ok(())
+}
+
+#[test]
+fn collections_run_by_themselves_as_objects_are_loaded_and_linked() -> orm::Result<()> {
+    // 40 teams of 100 heroes, loaded with both sides in rounds of 400 heroes: the loaded
+    // relationships pass the collector's threshold and it runs, with no call and no commit.
+    let engine = seeded(40, 100)?;
+    let count = counter();
+    let session = Session::new(&engine);
+    for round in 0..10 {
+        let heroes = session
+            .exec(
+                select::<Hero>().filter(
+                    Hero::team_id
+                        .gt(round * 4)
+                        .and(Hero::team_id.le(round * 4 + 4)),
+                ),
+            )?
+            .all();
+        for hero in &heroes {
+            let team = hero.read()?.team.get()?.expect("a team");
+            assert_eq!(team.read()?.heroes.len()?, 100);
+        }
+    }
+    // Tests on other threads share the collector (their candidates count towards its
+    // threshold, and a collection of theirs may be the one that frees these): go on making
+    // and dropping linked objects, no call and no commit, until one has run.
+    let others = counter();
+    for i in 0..100_000 {
+        if count.freed() > 0 {
+            break;
+        }
+        let team = Team {
+            name: format!("team {i}"),
+            ..Default::default()
+        }
+        .track();
+        Hero {
+            team: One::to(&team),
+            ..Default::default()
+        }
+        .track();
+    }
+    assert!(count.freed() > 0, "nothing freed by itself: {count:?}");
+    assert!(count.live() < 4040, "{count:?}");
+    orm::collect_cycles();
+    assert_eq!(count.live(), 0);
+    assert_eq!(others.live(), 0);
+    Ok(())
+}
+
+#[test]
+fn new_objects_linked_to_each_other_are_freed_when_dropped() -> orm::Result<()> {
+    let count = counter();
+    for i in 0..5000 {
+        let team = Team {
+            name: format!("team {i}"),
+            ..Default::default()
+        }
+        .track();
+        let hero = Hero {
+            name: format!("hero {i}"),
+            team: One::to(&team),
+            ..Default::default()
+        }
+        .track();
+        assert!(team.read()?.heroes.contains(&hero)?);
+    }
+    assert!(
+        count.live() < 10_000,
+        "the collector ran by itself: {count:?}"
+    );
+    orm::collect_cycles();
+    assert_eq!(count.live(), 0);
+    Ok(())
+}
+
+#[test]
+fn new_objects_of_a_rolled_back_flush_are_freed_when_dropped() -> orm::Result<()> {
+    let engine = seeded(0, 0)?;
+    let session = Session::new(&engine);
+    let count = counter();
+    {
+        let team = Team {
+            name: "Z-Force".into(),
+            ..Default::default()
+        }
+        .track();
+        let hero = Hero {
+            name: "Deadpond".into(),
+            team: One::to(&team),
+            ..Default::default()
+        }
+        .track();
+        session.add(&hero)?;
+        session.flush()?;
+        session.rollback()?;
+        assert_eq!(hero.status(), orm::Status::Transient);
+        // Still linked in memory, as they were built.
+        assert!(hero.read()?.team.get()? == Some(team.clone()));
+        assert!(team.read()?.heroes.contains(&hero)?);
+    }
+    orm::collect_cycles();
+    assert_eq!(count.live(), 0, "freed while the session lives on");
+    Ok(())
+}
+
+#[test]
+fn rows_that_are_their_own_parent_or_each_others_are_freed() -> orm::Result<()> {
+    let engine = seeded(0, 0)?;
+    let session = Session::new(&engine);
+    session.execute_sql(
+        "INSERT INTO node (id, name, parent_id) VALUES (1, 'self', NULL), (2, 'a', NULL), (3, 'b', 2)",
+        (),
+    )?;
+    session.execute_sql("UPDATE node SET parent_id = id WHERE id = 1", ())?;
+    session.execute_sql("UPDATE node SET parent_id = 3 WHERE id = 2", ())?;
+    let count = counter();
+    for id in 1..=3 {
+        let node = session.get::<Node>(id)?.expect("a node");
+        let parent = node.read()?.parent.get()?.expect("a parent");
+        assert!(parent.read()?.children.contains(&node)?);
+    }
+    let own = session.get::<Node>(1)?.expect("node 1");
+    assert!(
+        own.read()?.parent.get()? == Some(own.clone()),
+        "its own parent"
+    );
+    drop(own);
+    assert_eq!(count.live(), 3, "a One and a Many pointing back: cycles");
+    orm::collect_cycles();
+    assert_eq!(count.live(), 0);
+    // New objects made so in memory too.
+    let a = Node::default().track();
+    a.read()?.parent.set(&a)?;
+    let (b, c) = (Node::default().track(), Node::default().track());
+    b.read()?.parent.set(&c)?;
+    c.read()?.parent.set(&b)?;
+    drop((a, b, c));
+    orm::collect_cycles();
+    assert_eq!(count.live(), 0);
+    Ok(())
+}
+
+#[test]
+fn what_a_user_holds_or_reaches_is_never_freed_nor_unloaded() -> orm::Result<()> {
+    let engine = seeded(2, 50)?;
+    let count = counter();
+    let session = Session::new(&engine).expire_on_commit(false);
+    load_both_sides(&session)?;
+    let team = session.get::<Team>(1)?.expect("team 1");
+    let hero = session.get::<Hero>(51)?.expect("hero 51, of team 2");
+    orm::collect_cycles();
+    assert_eq!(
+        count.live(),
+        102,
+        "both teams and all heroes are reached from these two"
+    );
+    let log = engine.capture();
+    for _ in 0..2 {
+        // Through the team: its heroes, and their team (itself).
+        for h in team.read()?.heroes.iter()? {
+            assert!(h.read()?.team.get()? == Some(team.clone()));
+        }
+        // Through the hero: its team, its team's heroes.
+        let other = hero.read()?.team.get()?.expect("team 2");
+        assert_eq!(other.read()?.heroes.len()?, 50);
+        for h in other.read()?.heroes.iter()? {
+            assert_eq!(h.read()?.team_id, Some(2));
+        }
+        drop(other);
+        assert!(session.get::<Hero>(1)?.is_some());
+        assert!(session.get::<Team>(2)?.is_some());
+        session.commit()?;
+        orm::collect_cycles();
+    }
+    let selects: Vec<String> = log
+        .take_lines()
+        .into_iter()
+        .filter(|l| l.starts_with("SELECT"))
+        .collect();
+    assert!(selects.is_empty(), "no SELECT: {selects:?}");
+    assert_eq!(count.live(), 102);
+    drop(team);
+    orm::collect_cycles();
+    assert_eq!(
+        count.live(),
+        51,
+        "team 2 and its heroes, reached from hero 51"
+    );
+    drop(hero);
+    orm::collect_cycles();
+    assert_eq!(count.live(), 0);
+    Ok(())
+}
+
+#[test]
+fn a_collection_on_another_thread_never_frees_what_is_being_read() -> orm::Result<()> {
+    let engine = seeded(4, 25)?;
+    let session = Session::new(&engine);
+    let count = counter();
+    load_both_sides(&session)?;
+    let teams = session.exec(select::<Team>())?.all();
+    let log = engine.capture();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let collector = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                orm::collect_cycles();
+            }
+        })
+    };
+    let result = (|| -> orm::Result<()> {
+        for _ in 0..200 {
+            for team in &teams {
+                let heroes = team.read()?.heroes.to_vec()?;
+                assert_eq!(heroes.len(), 25);
+                for h in heroes {
+                    assert!(h.read()?.team.get()?.as_ref() == Some(team));
+                }
+            }
+        }
+        Ok(())
+    })();
+    stop.store(true, Ordering::SeqCst);
+    collector.join().expect("the collector thread");
+    result?;
+    assert!(log.is_empty(), "no SQL: {:?}", log.take_lines());
+    assert_eq!(count.live(), 104);
+    drop(teams);
+    orm::collect_cycles();
+    assert_eq!(count.live(), 0);
     Ok(())
 }

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use rustc_hash::FxHashSet;
 
 use super::{
-    back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, Binding, CellRef,
-    ErasedRelation, History, LoadFor, Reassignment, RelationField,
+    back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, try_lock, Binding,
+    CellRef, ErasedRelation, HeldGuard, History, LoadFor, Reassignment, RelationField,
 };
 use crate::error::{Error, Result};
 use crate::object::{addr, typed, ErasedObj, ObjRef, Tracked, WeakTracked};
@@ -505,7 +505,7 @@ impl<T: Table> ManyCell<T> {
     /// Tells the owner's session that this collection changed.
     fn register_owner(&self) {
         if let Some(owner) = self.binding.get().and_then(Binding::owner) {
-            session::register_modified(&owner);
+            super::changed(&owner);
         }
     }
 
@@ -525,8 +525,8 @@ impl<T: Table> ManyCell<T> {
                 cell.backref_remove(&owner);
             }
         }
-        session::register_modified(&item);
-        session::register_modified(&owner);
+        super::changed(&item);
+        super::changed(&owner);
         if added {
             session::cascade(&owner, &item)?;
         }
@@ -735,6 +735,45 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
         self
+    }
+
+    fn try_held(&self) -> Option<Vec<ObjRef>> {
+        let state = try_lock(&self.state)?;
+        let held = state.items.iter().chain(&state.added).chain(&state.removed);
+        Some(held.map(Tracked::erased).collect())
+    }
+
+    fn lock_held(&self) -> Option<Box<dyn HeldGuard + '_>> {
+        Some(Box::new(Held(try_lock(&self.state)?)))
+    }
+}
+
+/// A `Many` locked by the cycle collector.
+struct Held<'a, T>(std::sync::MutexGuard<'a, ManyState<T>>);
+
+impl<T: Table> HeldGuard for Held<'_, T> {
+    fn for_each(&self, f: &mut dyn FnMut(usize, bool)) {
+        let state = &*self.0;
+        let held = state.items.iter().chain(&state.added).chain(&state.removed);
+        held.for_each(|t| f(t.addr(), true));
+        for w in state.released.iter().flatten() {
+            f(w.addr(), false);
+        }
+    }
+
+    fn has_changes(&self) -> bool {
+        !self.0.added.is_empty() || !self.0.removed.is_empty()
+    }
+
+    fn take(&mut self) -> Box<dyn Any> {
+        let state = &mut *self.0;
+        state.loaded = false;
+        Box::new((
+            std::mem::take(&mut state.items),
+            std::mem::take(&mut state.added),
+            std::mem::take(&mut state.removed),
+            state.released.take(),
+        ))
     }
 }
 

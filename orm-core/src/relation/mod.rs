@@ -138,6 +138,39 @@ pub(crate) trait ErasedRelation: Send + Sync + 'static {
         Ok(())
     }
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+    /// The objects this cell holds strongly (members, target, and those its history keeps),
+    /// once per reference; `None` when its lock is taken (the cycle collector never waits).
+    fn try_held(&self) -> Option<Vec<ObjRef>>;
+    /// The cell locked for the cycle collector; `None` when its lock is taken.
+    fn lock_held(&self) -> Option<Box<dyn HeldGuard + '_>>;
+}
+
+/// A relationship cell locked by the cycle collector (see `collect`).
+pub(crate) trait HeldGuard {
+    /// Calls `f` with the address of each object the cell refers to, once per reference, and
+    /// whether the reference is strong (a weak one: a member kept after the session let go).
+    fn for_each(&self, f: &mut dyn FnMut(usize, bool));
+    /// Whether the cell records a change a flush would write.
+    fn has_changes(&self) -> bool;
+    /// Empties the cell (its owner is garbage), returning what it held, to be dropped once
+    /// no lock is held.
+    fn take(&mut self) -> Box<dyn Any>;
+}
+
+/// `Mutex::try_lock`, a poisoned lock taken as is.
+pub(crate) fn try_lock<S>(m: &Mutex<S>) -> Option<MutexGuard<'_, S>> {
+    match m.try_lock() {
+        Ok(g) => Some(g),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
+/// A relationship of `obj` changed: its session has a change to flush, and the object may now
+/// be part of a cycle (see `collect`).
+pub(crate) fn changed(obj: &ObjRef) {
+    crate::session::register_modified(obj);
+    crate::collect::note(obj);
 }
 
 /// Something a relationship assignment through a write guard asks for, applied when the

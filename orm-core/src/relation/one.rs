@@ -7,8 +7,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use super::{
-    back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, Binding, CellRef,
-    ErasedRelation, History, LoadFor, Reassignment, RelationField,
+    back_cell, bind_cell, check_lazy_allowed, downcast_cell, lock, same_cell, try_lock, Binding,
+    CellRef, ErasedRelation, HeldGuard, History, LoadFor, Reassignment, RelationField,
 };
 use crate::error::{Error, Result};
 use crate::object::{addr, typed, ErasedObj, ObjRef, Tracked, WeakTracked};
@@ -384,19 +384,19 @@ impl<T: Table> OneCell<T> {
             let old = old.erased();
             if let Some(cell) = back_cell(&old, binding.back) {
                 cell.backref_remove(&owner);
-                session::register_modified(&old);
+                super::changed(&old);
             }
         }
         if let Some(new) = &new {
             let new = new.erased();
             if let Some(cell) = back_cell(&new, binding.back) {
                 cell.backref_add(&owner);
-                session::register_modified(&new);
+                super::changed(&new);
             }
-            session::register_modified(&owner);
+            super::changed(&owner);
             return session::cascade(&owner, &new);
         }
-        session::register_modified(&owner);
+        super::changed(&owner);
         Ok(())
     }
 }
@@ -506,11 +506,11 @@ impl<T: Table> ErasedRelation for OneCell<T> {
             if addr(&old) != addr(&item.erased()) {
                 if let Some(cell) = back_cell(&old, binding.back) {
                     cell.backref_remove(&owner);
-                    session::register_modified(&old);
+                    super::changed(&old);
                 }
             }
         }
-        session::register_modified(&owner);
+        super::changed(&owner);
     }
 
     fn backref_remove(&self, item: &ObjRef) {
@@ -548,7 +548,7 @@ impl<T: Table> ErasedRelation for OneCell<T> {
         };
         if removed {
             if let Some(owner) = self.binding.get().and_then(Binding::owner) {
-                session::register_modified(&owner);
+                super::changed(&owner);
             }
         }
     }
@@ -618,6 +618,58 @@ impl<T: Table> ErasedRelation for OneCell<T> {
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
         self
+    }
+
+    fn try_held(&self) -> Option<Vec<ObjRef>> {
+        let state = try_lock(&self.state)?;
+        let orig = state.orig.iter().flatten();
+        Some(
+            state
+                .target
+                .iter()
+                .chain(orig)
+                .map(Tracked::erased)
+                .collect(),
+        )
+    }
+
+    fn lock_held(&self) -> Option<Box<dyn HeldGuard + '_>> {
+        Some(Box::new(Held(try_lock(&self.state)?)))
+    }
+}
+
+/// A `One` locked by the cycle collector.
+struct Held<'a, T>(std::sync::MutexGuard<'a, OneState<T>>);
+
+impl<T: Table> HeldGuard for Held<'_, T> {
+    fn for_each(&self, f: &mut dyn FnMut(usize, bool)) {
+        let state = &*self.0;
+        let orig = state.orig.iter().flatten();
+        state
+            .target
+            .iter()
+            .chain(orig)
+            .for_each(|t| f(t.addr(), true));
+        for w in state.released.iter().flatten() {
+            f(w.addr(), false);
+        }
+    }
+
+    fn has_changes(&self) -> bool {
+        self.0.changed
+    }
+
+    fn take(&mut self) -> Box<dyn Any> {
+        let state = &mut *self.0;
+        state.loaded = false;
+        state.key = TargetKey::Unknown;
+        state.changed = false;
+        state.unknown_before = false;
+        Box::new((
+            state.target.take(),
+            state.orig.take(),
+            state.released.take(),
+        ))
     }
 }
 

@@ -66,12 +66,42 @@ impl SessionCore {
     /// session, or written by a flush. Dead and repeated entries are swept now and then.
     pub(crate) fn note_holder(&mut self, obj: &ObjRef) {
         if self.holders.len() >= self.next_holder_sweep {
-            let mut seen = FxHashSet::default();
-            self.holders
-                .retain(|w| w.strong_count() > 0 && seen.insert(w.as_ptr() as *const () as usize));
-            self.next_holder_sweep = (self.holders.len() * 2).max(1024);
+            self.sweep_holders();
         }
         self.holders.push(Arc::downgrade(obj));
+        crate::collect::note(obj);
+    }
+
+    /// Drops the holder entries of objects that are gone or no longer in this session (a
+    /// rollback made them new again, or they were expunged), and repeated ones: such entries
+    /// would keep the cycle collector from proving those objects unreachable.
+    pub(super) fn sweep_holders(&mut self) {
+        let mut seen = FxHashSet::default();
+        let me = self.me.as_ptr();
+        self.holders.retain(|w| {
+            w.upgrade().is_some_and(|o| {
+                let mine = o
+                    .try_state()
+                    .map_or(true, |s| std::ptr::eq(s.session.as_ptr(), me));
+                mine && seen.insert(addr(&o))
+            })
+        });
+        self.next_holder_sweep = (self.holders.len() * 2).max(1024);
+    }
+
+    /// How many entries of the holder list refer to each object, by address (the cycle
+    /// collector counts the weak references it can account for).
+    pub(crate) fn holder_counts(&self) -> rustc_hash::FxHashMap<usize, usize> {
+        let mut counts = rustc_hash::FxHashMap::default();
+        for w in &self.holders {
+            *counts.entry(w.as_ptr() as *const () as usize).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// How many weak references the identity map holds to `obj` (0 or 1).
+    pub(crate) fn identity_refs(&self, obj: &ObjRef) -> usize {
+        self.identity.refs_to(obj)
     }
 
     pub(crate) fn conn(&mut self) -> Result<&mut Conn> {
@@ -300,11 +330,15 @@ impl SessionCore {
                 expire(&obj);
             }
         }
+        // Objects made new again leave the holder list, so that the cycle collector can free
+        // them once dropped.
+        self.sweep_holders();
         result
     }
 
     /// The row a flush inserted is gone (rolled back): the object is transient again.
     pub(super) fn undo_insert(&mut self, Inserted { obj, assigned }: Inserted) {
+        crate::collect::note(&obj);
         if let Some(k) = obj.state().key.clone() {
             self.identity.remove(obj.meta(), &k);
         }

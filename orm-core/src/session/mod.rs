@@ -59,13 +59,47 @@ impl SessionShared {
         self.core.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The lock, unless it is taken (the cycle collector never waits).
+    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, SessionCore>> {
+        match self.core.try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
     /// [`lock`](Self::lock) for the session's work, refused inside a statement hook: the hook
     /// runs while a session holds its lock, and taking it again would deadlock.
-    pub(crate) fn enter(&self) -> Result<MutexGuard<'_, SessionCore>> {
+    pub(crate) fn enter(&self) -> Result<Entered<'_>> {
         if crate::engine::in_hook() {
             return Err(Error::Reentrant);
         }
-        Ok(self.lock())
+        Ok(Entered(Some(self.lock())))
+    }
+}
+
+/// The session's lock, held for one call of the session's work. Letting go of it is where
+/// the cycle collector runs when it is due (see `collect`): no lock of the session is held
+/// there.
+pub(crate) struct Entered<'a>(Option<MutexGuard<'a, SessionCore>>);
+
+impl std::ops::Deref for Entered<'_> {
+    type Target = SessionCore;
+    fn deref(&self) -> &SessionCore {
+        self.0.as_ref().expect("held until drop")
+    }
+}
+
+impl std::ops::DerefMut for Entered<'_> {
+    fn deref_mut(&mut self) -> &mut SessionCore {
+        self.0.as_mut().expect("held until drop")
+    }
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        drop(self.0.take());
+        crate::collect::run_if_due();
     }
 }
 
