@@ -149,7 +149,10 @@
 //! new key. When a session is closed or dropped its objects are detached and what they
 //! loaded stays readable: columns, a loaded `One`'s target, and a loaded collection while its
 //! members are alive (a collection then holds them weakly, so that two objects loaded on both
-//! sides of a relationship, which point at each other, are still freed).
+//! sides of a relationship, which point at each other, are still freed). Objects that only
+//! keep each other alive while their session lives on, or that were linked and never added,
+//! are freed by a cycle collector that runs by itself as objects are made and linked;
+//! [`collect_cycles`] runs one at once.
 //!
 //! ## Queries
 //!

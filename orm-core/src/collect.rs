@@ -12,7 +12,7 @@
 //!   loaded, and the owner of a relationship someone changed are put in a global registry
 //!   (once: a flag on the object says it is there). Objects without relationships, plain
 //!   loads and identity-map hits cost nothing.
-//! - **When.** [`run_if_due`] runs a collection once the registry gained as many new
+//! - **When.** [`run_if_due`] runs a collection once the registry gained twice as many new
 //!   candidates as survived the last collection (and at least 1024), so its work is O(1)
 //!   amortized per candidate; it is called where no lock of the library is held (creating an
 //!   object, leaving a session call). [`collect_cycles`] runs one now.
@@ -91,6 +91,7 @@ pub(crate) fn note(obj: &ObjRef) {
 /// Runs a collection if enough candidates were added since the last one. Call only where
 /// the current thread holds no lock of the library (a lock it holds would only make the
 /// collection keep what it guards, but the work would be wasted).
+#[inline]
 pub(crate) fn run_if_due() {
     if DUE.load(Ordering::Relaxed) && !std::thread::panicking() {
         collect();
@@ -115,6 +116,8 @@ pub fn collect_cycles() -> usize {
     collect_with(running)
 }
 
+#[cold]
+#[inline(never)]
 fn collect() {
     if let Ok(running) = RUNNING.try_lock() {
         collect_with(running);
@@ -158,7 +161,7 @@ fn collect_with(running: MutexGuard<'_, ()>) -> usize {
     let survivors = graph.survivors(&mut trash);
     let mut registry = registry();
     registry.added = 0;
-    registry.due_at = survivors.len().max(FLOOR);
+    registry.due_at = (2 * survivors.len()).max(FLOOR);
     registry.candidates.extend(survivors);
     drop(registry);
     drop(trash);
@@ -173,10 +176,15 @@ fn collect_with(running: MutexGuard<'_, ()>) -> usize {
 struct Graph {
     nodes: Vec<ObjRef>,
     index: FxHashMap<usize, usize>,
-    /// Per node, the nodes its cells hold strongly (one entry per reference).
-    edges: Vec<Vec<usize>>,
-    /// Per node: held from outside the subgraph, or not collectable at all.
+    /// The nodes node `i`'s cells hold strongly (one entry per reference) are
+    /// `targets[starts[i]..starts[i + 1]]`.
+    starts: Vec<usize>,
+    targets: Vec<usize>,
+    /// Per node: held from outside the subgraph, or not collectable at all (or its cells
+    /// could not be read).
     root: Vec<bool>,
+    /// Per node: a cell's lock was taken when it was read.
+    unread: Vec<bool>,
     /// Per node: proven garbage, its cells emptied.
     freed: Vec<bool>,
 }
@@ -187,40 +195,53 @@ impl Graph {
         if let Some(&i) = self.index.get(&a) {
             return i;
         }
+        self.add(a, obj)
+    }
+
+    fn add(&mut self, a: usize, obj: ObjRef) -> usize {
         let i = self.nodes.len();
         self.nodes.push(obj);
         self.index.insert(a, i);
-        self.edges.push(Vec::new());
         self.root.push(false);
+        self.unread.push(false);
         self.freed.push(false);
         i
     }
 
-    /// Reads every node's cells (without waiting for their locks), adding what they hold.
+    fn edges(&self, i: usize) -> &[usize] {
+        &self.targets[self.starts[i]..self.starts[i + 1]]
+    }
+
+    /// Reads every node's cells (without waiting for their locks), adding what they hold; a
+    /// node is only referenced (and counted) while it is new.
     fn discover(&mut self) {
         let mut i = 0;
         while i < self.nodes.len() {
+            self.starts.push(self.targets.len());
             let obj = Arc::clone(&self.nodes[i]);
-            let mut held = Vec::new();
             for cell in obj.relations() {
-                match cell.0.try_held() {
-                    Some(objs) => held.extend(objs),
-                    None => self.root[i] = true,
+                let read = cell.0.try_visit(&mut |a, take| {
+                    let t = match self.index.get(&a) {
+                        Some(&t) => t,
+                        None => self.add(a, take()),
+                    };
+                    self.targets.push(t);
+                });
+                if !read {
+                    self.root[i] = true;
+                    self.unread[i] = true;
                 }
             }
-            let targets: Vec<usize> = held.into_iter().map(|o| self.node(o)).collect();
-            self.edges[i] = targets;
             i += 1;
         }
+        self.starts.push(self.targets.len());
     }
 
     /// Marks the roots (by count and by state) and what they reach; returns the rest.
     fn provisional_garbage(&mut self) -> Vec<usize> {
         let mut inside = vec![0usize; self.nodes.len()];
-        for targets in &self.edges {
-            for &t in targets {
-                inside[t] += 1;
-            }
+        for &t in &self.targets {
+            inside[t] += 1;
         }
         for (i, obj) in self.nodes.iter().enumerate() {
             // One strong reference is the collector's own.
@@ -240,7 +261,7 @@ impl Graph {
             seen[i] = true;
         }
         while let Some(i) = stack.pop() {
-            for &t in &self.edges[i] {
+            for &t in self.edges(i) {
                 if !seen[t] {
                     seen[t] = true;
                     stack.push(t);
@@ -280,7 +301,7 @@ impl Graph {
     fn survivors(self, trash: &mut Trash) -> Vec<Weak<dyn ErasedObj>> {
         let mut out = Vec::new();
         for (i, obj) in self.nodes.iter().enumerate() {
-            let holds = !self.edges[i].is_empty() || self.root[i] && holds_anything(obj);
+            let holds = !self.edges(i).is_empty() || self.unread[i];
             let flag = obj.collect_flag();
             if !self.freed[i] && holds && Arc::strong_count(obj) > 1 {
                 flag.store(true, Ordering::Release);
@@ -316,13 +337,6 @@ fn collectable(obj: &ObjRef) -> Collectable {
         Status::Persistent if !state.registered => Collectable::IfUnchanged,
         Status::Persistent | Status::Pending | Status::Deleted => Collectable::No,
     }
-}
-
-/// Whether any cell of `obj` holds an object (strongly), read without waiting.
-fn holds_anything(obj: &ObjRef) -> bool {
-    obj.relations()
-        .iter()
-        .any(|c| c.0.try_held().map_or(true, |h| !h.is_empty()))
 }
 
 /// One provisional garbage object, its cells locked.

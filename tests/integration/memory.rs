@@ -581,3 +581,65 @@ fn a_collection_on_another_thread_never_frees_what_is_being_read() -> orm::Resul
     assert_eq!(count.live(), 0);
     Ok(())
 }
+
+#[test]
+fn links_changed_on_one_thread_while_another_collects_are_never_lost() -> orm::Result<()> {
+    // One thread moves new heroes between two new teams and drops half of its handles each
+    // round; another collects all the while. What the first still holds must keep every
+    // member and target it reaches, on both sides.
+    let count = counter();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let collector = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut runs = 0;
+            while !stop.load(Ordering::SeqCst) {
+                orm::collect_cycles();
+                runs += 1;
+            }
+            runs
+        })
+    };
+    let result = (|| -> orm::Result<()> {
+        let teams = [Team::default().track(), Team::default().track()];
+        let mut kept: Vec<Tracked<Hero>> = Vec::new();
+        for round in 0..300 {
+            let hero = Hero {
+                name: format!("hero {round}"),
+                team: One::to(&teams[round % 2]),
+                ..Default::default()
+            }
+            .track();
+            kept.push(hero);
+            for (i, h) in kept.iter().enumerate() {
+                h.read()?.team.set(&teams[(round + i) % 2])?;
+            }
+            if round % 3 == 0 {
+                // Drop a handle: the hero stays reachable through its team.
+                kept.remove(0);
+            }
+            for (t, team) in teams.iter().enumerate() {
+                for h in team.read()?.heroes.iter()? {
+                    assert!(h.read()?.team.get()?.as_ref() == Some(team), "team {t}");
+                }
+            }
+            for h in &kept {
+                let team = h.read()?.team.get()?.expect("a team");
+                assert!(team.read()?.heroes.contains(h)?);
+            }
+        }
+        let members: usize = teams
+            .iter()
+            .map(|t| t.read().and_then(|t| t.heroes.len()))
+            .sum::<orm::Result<usize>>()?;
+        assert_eq!(members, 300, "every hero is still a member of one team");
+        Ok(())
+    })();
+    stop.store(true, Ordering::SeqCst);
+    let runs = collector.join().expect("the collector thread");
+    result?;
+    assert!(runs > 0);
+    orm::collect_cycles();
+    assert_eq!(count.live(), 0, "all freed once the teams are dropped");
+    Ok(())
+}

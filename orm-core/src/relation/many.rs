@@ -737,10 +737,13 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
         self
     }
 
-    fn try_held(&self) -> Option<Vec<ObjRef>> {
-        let state = try_lock(&self.state)?;
+    fn try_visit(&self, f: &mut dyn FnMut(usize, &dyn Fn() -> ObjRef)) -> bool {
+        let Some(state) = try_lock(&self.state) else {
+            return false;
+        };
         let held = state.items.iter().chain(&state.added).chain(&state.removed);
-        Some(held.map(Tracked::erased).collect())
+        held.for_each(|t| f(t.addr(), &|| t.erased()));
+        true
     }
 
     fn lock_held(&self) -> Option<Box<dyn HeldGuard + '_>> {

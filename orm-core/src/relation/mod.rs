@@ -138,9 +138,10 @@ pub(crate) trait ErasedRelation: Send + Sync + 'static {
         Ok(())
     }
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
-    /// The objects this cell holds strongly (members, target, and those its history keeps),
-    /// once per reference; `None` when its lock is taken (the cycle collector never waits).
-    fn try_held(&self) -> Option<Vec<ObjRef>>;
+    /// Calls `f` for each object this cell holds strongly (members, target, and those its
+    /// history keeps), once per reference, with its address and a way to take a reference to
+    /// it; `false` when the cell's lock is taken (the cycle collector never waits).
+    fn try_visit(&self, f: &mut dyn FnMut(usize, &dyn Fn() -> ObjRef)) -> bool;
     /// The cell locked for the cycle collector; `None` when its lock is taken.
     fn lock_held(&self) -> Option<Box<dyn HeldGuard + '_>>;
 }

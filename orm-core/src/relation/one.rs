@@ -620,17 +620,15 @@ impl<T: Table> ErasedRelation for OneCell<T> {
         self
     }
 
-    fn try_held(&self) -> Option<Vec<ObjRef>> {
-        let state = try_lock(&self.state)?;
+    fn try_visit(&self, f: &mut dyn FnMut(usize, &dyn Fn() -> ObjRef)) -> bool {
+        let Some(state) = try_lock(&self.state) else {
+            return false;
+        };
         let orig = state.orig.iter().flatten();
-        Some(
-            state
-                .target
-                .iter()
-                .chain(orig)
-                .map(Tracked::erased)
-                .collect(),
-        )
+        for t in state.target.iter().chain(orig) {
+            f(t.addr(), &|| t.erased());
+        }
+        true
     }
 
     fn lock_held(&self) -> Option<Box<dyn HeldGuard + '_>> {

@@ -66,27 +66,26 @@ impl SessionCore {
     /// session, or written by a flush. Dead and repeated entries are swept now and then.
     pub(crate) fn note_holder(&mut self, obj: &ObjRef) {
         if self.holders.len() >= self.next_holder_sweep {
-            self.sweep_holders();
+            let mut seen = FxHashSet::default();
+            self.holders
+                .retain(|w| w.strong_count() > 0 && seen.insert(w.as_ptr() as *const () as usize));
+            self.next_holder_sweep = (self.holders.len() * 2).max(1024);
         }
         self.holders.push(Arc::downgrade(obj));
         crate::collect::note(obj);
     }
 
-    /// Drops the holder entries of objects that are gone or no longer in this session (a
-    /// rollback made them new again, or they were expunged), and repeated ones: such entries
-    /// would keep the cycle collector from proving those objects unreachable.
-    pub(super) fn sweep_holders(&mut self) {
-        let mut seen = FxHashSet::default();
+    /// Drops the holder entries of objects no longer in this session (a rollback made them
+    /// new again): such entries would keep the cycle collector from proving those objects
+    /// unreachable once dropped.
+    fn forget_holders_gone_elsewhere(&mut self) {
         let me = self.me.as_ptr();
         self.holders.retain(|w| {
             w.upgrade().is_some_and(|o| {
-                let mine = o
-                    .try_state()
-                    .map_or(true, |s| std::ptr::eq(s.session.as_ptr(), me));
-                mine && seen.insert(addr(&o))
+                o.try_state()
+                    .map_or(true, |s| std::ptr::eq(s.session.as_ptr(), me))
             })
         });
-        self.next_holder_sweep = (self.holders.len() * 2).max(1024);
     }
 
     /// How many entries of the holder list refer to each object, by address (the cycle
@@ -297,6 +296,7 @@ impl SessionCore {
         self.failed = None;
         self.wrote_in_tx = false;
         self.end_savepoints();
+        let made_new = !self.inserted_in_tx.is_empty() || !self.new.is_empty();
         for inserted in std::mem::take(&mut self.inserted_in_tx) {
             self.undo_insert(inserted);
         }
@@ -330,9 +330,9 @@ impl SessionCore {
                 expire(&obj);
             }
         }
-        // Objects made new again leave the holder list, so that the cycle collector can free
-        // them once dropped.
-        self.sweep_holders();
+        if made_new {
+            self.forget_holders_gone_elsewhere();
+        }
         result
     }
 

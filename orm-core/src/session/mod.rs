@@ -97,6 +97,7 @@ impl std::ops::DerefMut for Entered<'_> {
 }
 
 impl Drop for Entered<'_> {
+    #[inline]
     fn drop(&mut self) {
         drop(self.0.take());
         crate::collect::run_if_due();
