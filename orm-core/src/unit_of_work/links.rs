@@ -77,7 +77,12 @@ impl Plan {
                 let mut gone: Vec<ObjRef> = h.removed.clone();
                 let mut came: Vec<ObjRef> = h.added.clone();
                 if owner_deleted {
-                    gone.extend(e.obj.relations()[r].0.reachable());
+                    // The rows stored: members but those added since the last flush (a
+                    // loaded collection's `added` holds only members the database has no row
+                    // for), as SQLAlchemy deletes the history's unchanged and deleted ones.
+                    let members = e.obj.relations()[r].0.reachable();
+                    let added: FxHashSet<usize> = came.iter().map(addr).collect();
+                    gone.extend(members.into_iter().filter(|m| !added.contains(&addr(m))));
                     came.clear();
                 }
                 let owner_cols: Vec<usize> = to_owner.iter().map(|p| p.1).collect();
