@@ -283,4 +283,30 @@ mod shrunk {
         assert!(db.table("SELECT name FROM team").is_empty());
         Ok(())
     }
+
+    /// A new hero linked to a team and deleted before any flush is forgotten, and so is its link:
+    /// no row for it, so no link row, as for a new member of a one-to-many (and as SQLAlchemy does
+    /// for a link to an object outside the session, with a warning). The flush failed with
+    /// `Error::NotInSession` for `Team.trainees`, and every later one until the hero was unlinked
+    /// by hand.
+    #[test]
+    fn a_new_hero_linked_then_deleted_is_forgotten_with_its_link() -> orm::Result<()> {
+        let db = Db::new::<Models>();
+        let session = db.session();
+        let t = team("t");
+        session.add(&t)?;
+        session.commit()?;
+        let forgotten = hero("forgotten");
+        session.add(&forgotten)?;
+        t.read()?.trainees.push(&forgotten)?;
+        session.delete(&forgotten)?;
+        // Linked from its own side only, a hero never added is not written either.
+        let outsider = hero("outsider");
+        outsider.read()?.trains_with.push(&t)?;
+        session.commit()?;
+        assert!(db.table("SELECT name FROM hero").is_empty());
+        assert!(db.table("SELECT team_id, hero_id FROM training").is_empty());
+        assert_eq!(db.table("SELECT name FROM team"), ["'t'"]);
+        Ok(())
+    }
 }

@@ -7,7 +7,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::{Plan, Sink};
 use crate::backend::DbErrorKind;
 use crate::error::{Error, Result};
-use crate::object::{addr, ObjRef};
+use crate::object::{addr, ObjRef, Status};
 use crate::schema::{RelationKind, Resolved, TableMeta};
 use crate::sql;
 use crate::value::{Key, Value};
@@ -54,11 +54,13 @@ impl Plan {
         Ok(())
     }
 
-    /// The link rows the histories ask for: (deletes, inserts).
-    fn link_rows(&self) -> Result<(Vec<LinkRow>, Vec<LinkRow>)> {
+    /// The link rows the histories ask for: (deletes, inserts). Members outside the session
+    /// get none; their pushes go to `skipped`.
+    fn link_rows(&mut self) -> Result<(Vec<LinkRow>, Vec<LinkRow>)> {
         let mut rows: [Vec<LinkRow>; 2] = [Vec::new(), Vec::new()];
         let mut seen: FxHashMap<(usize, bool, Key), usize> = FxHashMap::default();
-        for e in &self.entries {
+        let mut skipped: Vec<(usize, usize, ObjRef)> = Vec::new();
+        for (i, e) in self.entries.iter().enumerate() {
             let meta = e.obj.meta();
             let owner_deleted = self.removed_objects.contains(&addr(&e.obj));
             for (r, rel) in meta.relations.iter().enumerate() {
@@ -90,6 +92,23 @@ impl Plan {
                 for (targets, insert) in [(gone, false), (came, true)] {
                     for t in targets {
                         if insert && self.removed_objects.contains(&addr(&t)) {
+                            continue;
+                        }
+                        // A member that is not in the session (never added, or deleted before
+                        // it was written) has no row to link: no link row, as for a new member
+                        // of a one-to-many. SQLAlchemy skips it too, with a warning. The push
+                        // stays recorded, written once the member is added.
+                        if t.state().status == Status::Transient {
+                            if insert {
+                                log::warn!(
+                                    target: "orm::session",
+                                    "a {} in {}.{} is not in the session, so it is not linked; add it with session.add()",
+                                    t.meta().rust_name,
+                                    meta.rust_name,
+                                    rel.field
+                                );
+                                skipped.push((i, r, t));
+                            }
                             continue;
                         }
                         let ov = self.referenced_values(&e.obj, &owner_cols, meta, r)?;
@@ -124,6 +143,7 @@ impl Plan {
                 }
             }
         }
+        self.skipped.extend(skipped);
         let [deletes, inserts] = rows;
         Ok((deletes, inserts))
     }
