@@ -94,6 +94,14 @@ impl Plan {
                         if insert && self.removed_objects.contains(&addr(&t)) {
                             continue;
                         }
+                        // Deleted by an earlier flush, which deleted its link rows: a loaded
+                        // collection lists it until expired, and asks for nothing more
+                        // (SQLAlchemy skips such a member too).
+                        if t.state().status == Status::Deleted
+                            && !self.removed_objects.contains(&addr(&t))
+                        {
+                            continue;
+                        }
                         // A member that is not in the session (never added, or deleted before
                         // it was written) has no row to link: no link row, as for a new member
                         // of a one-to-many. SQLAlchemy skips it too, with a warning. The push
