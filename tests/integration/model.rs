@@ -253,6 +253,7 @@ mod shrunk {
 
     use common::training::{hero, team, Models};
     use common::Db;
+    use orm::prelude::*;
 
     /// A deleted team's link rows are deleted, but only those the database has: a hero pushed onto
     /// its trainees since the last flush was never linked in a row (SQLAlchemy deletes the rows of
@@ -339,6 +340,29 @@ mod shrunk {
         assert!(db.table("SELECT name FROM hero").is_empty());
         assert!(db.table("SELECT team_id, hero_id FROM training").is_empty());
         assert_eq!(db.table("SELECT name FROM team"), ["'kept'"]);
+        Ok(())
+    }
+
+    /// A hero moved out of its team and back before a flush has not changed team (SQLAlchemy's
+    /// history is the net change), so deleting the team sets the hero's `team_id` to NULL like any
+    /// other member's. The flush wrote the deleted team's key back into the hero, and the DELETE of
+    /// the team failed on the foreign key.
+    #[test]
+    fn a_hero_moved_out_and_back_then_its_team_deleted_is_left_without_a_team() -> orm::Result<()> {
+        let db = Db::new::<Models>();
+        let session = db.session();
+        let t = team("t");
+        let h = hero("h");
+        h.write()?.team = One::to(&t);
+        session.add(&h)?;
+        session.commit()?;
+        h.read()?.team.clear()?;
+        h.read()?.team.set(&t)?;
+        session.delete(&t)?;
+        session.commit()?;
+        assert_eq!(db.table("SELECT name, team_id FROM hero"), ["'h', NULL"]);
+        assert!(db.table("SELECT name FROM team").is_empty());
+        assert_eq!(h.read()?.team.get()?, None);
         Ok(())
     }
 }
