@@ -63,8 +63,10 @@ impl Model {
 
 /// A session and the model, stepped together.
 pub(super) struct World {
-    db: Db,
+    /// Before `db`: dropped first, so its transaction does not hold locks that make the drop
+    /// of a PostgreSQL test schema wait.
     session: Session,
+    db: Db,
     live: Model,
     /// The same as of the last commit (what a rollback goes back to).
     committed: Model,
@@ -90,8 +92,8 @@ impl World {
             ..Model::default()
         };
         Ok(World {
-            db,
             session,
+            db,
             committed: live.clone(),
             live,
             deleted_heroes: Vec::new(),
