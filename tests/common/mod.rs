@@ -1,9 +1,11 @@
 //! Shared by the integration tests: a database in a temporary file (so rows can be read back
 //! with plain rusqlite, independently of the ORM), the statements captured through the
-//! engine's hook, and the hero/team models of the tutorials.
+//! engine's hook, and the hero/team models of the tutorials (and of `training`, heroes in one
+//! team who train with many).
 #![allow(dead_code)]
 
 pub mod round_trip;
+pub mod training;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

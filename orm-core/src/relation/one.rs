@@ -563,9 +563,13 @@ impl<T: Table> ErasedRelation for OneCell<T> {
             return self.reverse_history();
         }
         let state = lock(&self.state);
+        // Pointed back at the row it had when loaded (or last flushed): no change, as in
+        // SQLAlchemy's net history, so a delete of that row unsets the key like any
+        // member's. (`orig` holds a target only for a relationship that had one unchanged.)
+        let back_to_loaded = !state.unknown_before
+            && matches!(&state.orig, Some(Some(o)) if state.target.as_ref() == Some(o));
         History {
-            target: state
-                .changed
+            target: (state.changed && !back_to_loaded)
                 .then(|| state.target.as_ref().map(Tracked::erased)),
             ..History::default()
         }

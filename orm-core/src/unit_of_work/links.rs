@@ -7,7 +7,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::{Plan, Sink};
 use crate::backend::DbErrorKind;
 use crate::error::{Error, Result};
-use crate::object::{addr, ObjRef};
+use crate::object::{addr, ObjRef, Status};
 use crate::schema::{RelationKind, Resolved, TableMeta};
 use crate::sql;
 use crate::value::{Key, Value};
@@ -54,11 +54,13 @@ impl Plan {
         Ok(())
     }
 
-    /// The link rows the histories ask for: (deletes, inserts).
-    fn link_rows(&self) -> Result<(Vec<LinkRow>, Vec<LinkRow>)> {
+    /// The link rows the histories ask for: (deletes, inserts). Members outside the session
+    /// get none; their pushes go to `skipped`.
+    fn link_rows(&mut self) -> Result<(Vec<LinkRow>, Vec<LinkRow>)> {
         let mut rows: [Vec<LinkRow>; 2] = [Vec::new(), Vec::new()];
         let mut seen: FxHashMap<(usize, bool, Key), usize> = FxHashMap::default();
-        for e in &self.entries {
+        let mut skipped: Vec<(usize, usize, ObjRef)> = Vec::new();
+        for (i, e) in self.entries.iter().enumerate() {
             let meta = e.obj.meta();
             let owner_deleted = self.removed_objects.contains(&addr(&e.obj));
             for (r, rel) in meta.relations.iter().enumerate() {
@@ -77,7 +79,12 @@ impl Plan {
                 let mut gone: Vec<ObjRef> = h.removed.clone();
                 let mut came: Vec<ObjRef> = h.added.clone();
                 if owner_deleted {
-                    gone.extend(e.obj.relations()[r].0.reachable());
+                    // The rows stored: members but those added since the last flush (a
+                    // loaded collection's `added` holds only members the database has no row
+                    // for), as SQLAlchemy deletes the history's unchanged and deleted ones.
+                    let members = e.obj.relations()[r].0.reachable();
+                    let added: FxHashSet<usize> = came.iter().map(addr).collect();
+                    gone.extend(members.into_iter().filter(|m| !added.contains(&addr(m))));
                     came.clear();
                 }
                 let owner_cols: Vec<usize> = to_owner.iter().map(|p| p.1).collect();
@@ -85,6 +92,31 @@ impl Plan {
                 for (targets, insert) in [(gone, false), (came, true)] {
                     for t in targets {
                         if insert && self.removed_objects.contains(&addr(&t)) {
+                            continue;
+                        }
+                        // Deleted by an earlier flush, which deleted its link rows: a loaded
+                        // collection lists it until expired, and asks for nothing more
+                        // (SQLAlchemy skips such a member too).
+                        if t.state().status == Status::Deleted
+                            && !self.removed_objects.contains(&addr(&t))
+                        {
+                            continue;
+                        }
+                        // A member that is not in the session (never added, or deleted before
+                        // it was written) has no row to link: no link row, as for a new member
+                        // of a one-to-many. SQLAlchemy skips it too, with a warning. The push
+                        // stays recorded, written once the member is added.
+                        if t.state().status == Status::Transient {
+                            if insert {
+                                log::warn!(
+                                    target: "orm::session",
+                                    "a {} in {}.{} is not in the session, so it is not linked; add it with session.add()",
+                                    t.meta().rust_name,
+                                    meta.rust_name,
+                                    rel.field
+                                );
+                                skipped.push((i, r, t));
+                            }
                             continue;
                         }
                         let ov = self.referenced_values(&e.obj, &owner_cols, meta, r)?;
@@ -119,6 +151,7 @@ impl Plan {
                 }
             }
         }
+        self.skipped.extend(skipped);
         let [deletes, inserts] = rows;
         Ok((deletes, inserts))
     }
