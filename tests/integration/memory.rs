@@ -42,6 +42,16 @@ fn counter() -> Arc<Counter> {
     c
 }
 
+/// Waits until `count` saw `freed` objects freed (or a few seconds went by): a collection
+/// running on another thread holds the objects it looks at until it ends, so what a session
+/// drop lets go of may be freed a moment later, on that thread.
+fn wait_for_frees(count: &Counter, freed: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while count.freed() < freed && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 /// Counts the structs made and freed (whatever thread frees them).
 #[derive(Debug)]
 pub struct DropProbe(Option<Arc<Counter>>);
@@ -165,6 +175,7 @@ fn objects_linked_both_ways_are_freed_with_their_session() -> orm::Result<()> {
         }
         session.commit()?;
     }
+    wait_for_frees(&count, 3);
     assert_eq!(
         count.freed(),
         3,
@@ -213,6 +224,7 @@ fn objects_loaded_eagerly_both_ways_are_freed_with_their_session() -> orm::Resul
     };
     assert_eq!(loner.status(), orm::Status::Detached, "its session is gone");
     drop(loner);
+    wait_for_frees(&count, 8);
     assert_eq!(count.freed(), 8, "two teams and six heroes freed");
     Ok(())
 }
@@ -400,7 +412,12 @@ fn collections_run_by_themselves_as_objects_are_loaded_and_linked() -> orm::Resu
 #[test]
 fn new_objects_linked_to_each_other_are_freed_when_dropped() -> orm::Result<()> {
     let count = counter();
-    for i in 0..5000 {
+    // A collection a test runs on another thread takes the lock the collections that run by
+    // themselves only try: under load, keep going until one of them (or that one) has run.
+    for i in 0..100_000 {
+        if i >= 5000 && count.freed() > 0 {
+            break;
+        }
         let team = Team {
             name: format!("team {i}"),
             ..Default::default()
@@ -414,10 +431,7 @@ fn new_objects_linked_to_each_other_are_freed_when_dropped() -> orm::Result<()> 
         .track();
         assert!(team.read()?.heroes.contains(&hero)?);
     }
-    assert!(
-        count.live() < 10_000,
-        "the collector ran by itself: {count:?}"
-    );
+    assert!(count.freed() > 0, "the collector ran by itself: {count:?}");
     orm::collect_cycles();
     assert_eq!(count.live(), 0);
     Ok(())
