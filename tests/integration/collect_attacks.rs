@@ -733,6 +733,60 @@ fn rolled_back_new_objects_stay_linked_and_are_written_when_added_again() -> orm
     Ok(())
 }
 
+/// A detached parent holds its loaded children weakly; a child that got into a cycle of its
+/// own since (a new node made its child) is reachable only through that weak list. The
+/// proof cannot account for that weak reference (the parent is no garbage), so the child
+/// must be kept, whole, as long as the parent lives, with collections running all the while.
+#[test]
+fn a_child_only_a_detached_collection_lists_is_kept_whole() -> orm::Result<()> {
+    let engine = seeded(0, 0)?;
+    let count = counter();
+    {
+        let session = Session::new(&engine);
+        session.execute_sql(
+            "INSERT INTO node (id, name, parent_id) VALUES (1, 'parent', NULL), (2, 'child', 1)",
+            (),
+        )?;
+        session.commit()?;
+    }
+    let collector = Collector::start();
+    let result = (|| -> orm::Result<()> {
+        for round in 0..20 {
+            let (parent, child) = {
+                let session = Session::new(&engine);
+                let parent = session.get::<Node>(1)?.expect("node 1");
+                let child = parent.read()?.children.get(0)?.expect("node 2");
+                assert!(child.read()?.parent.get()?.as_ref() == Some(&parent));
+                (parent, child)
+            }; // the session is gone: the parent holds its children weakly
+               // The child gets a new child of its own: a cycle (the new node's parent is the
+               // child, the child's collection records the new node as added).
+            Node {
+                name: format!("grandchild {round}"),
+                parent: One::to(&child),
+                ..Default::default()
+            }
+            .track();
+            drop(child);
+            for _ in 0..50 {
+                orm::collect_cycles();
+                let children = parent.read()?.children.to_vec()?;
+                assert_eq!(children.len(), 1, "round {round}: the child is alive");
+                let child = &children[0];
+                assert_eq!(child.read()?.name, "child");
+                assert!(child.read()?.parent.get()?.as_ref() == Some(&parent));
+            }
+            assert_eq!(count.live(), 3, "round {round}: parent, child, grandchild");
+            drop(parent);
+            collect_all();
+            assert_eq!(count.live(), 0, "round {round}: all three freed");
+        }
+        Ok(())
+    })();
+    collector.stop();
+    result
+}
+
 /// A row with no probe: what a `Drop` run by a collection may make without disturbing the
 /// counters of the tests whose threads run it.
 #[derive(Table, Debug, Default)]
