@@ -37,7 +37,7 @@
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError, Weak};
 
 use rustc_hash::FxHashMap;
 
@@ -119,9 +119,13 @@ pub fn collect_cycles() -> usize {
 #[cold]
 #[inline(never)]
 fn collect() {
-    if let Ok(running) = RUNNING.try_lock() {
-        collect_with(running);
-    }
+    // A panic in a `Drop` the last collection ran poisoned `RUNNING`: collections go on.
+    let running = match RUNNING.try_lock() {
+        Ok(running) => running,
+        Err(TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(TryLockError::WouldBlock) => return,
+    };
+    collect_with(running);
 }
 
 thread_local! {

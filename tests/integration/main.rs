@@ -9,6 +9,7 @@ mod common;
 mod autoflush;
 mod bulk;
 mod chrono;
+mod collect_attacks;
 mod column_types;
 mod crash;
 mod create_all;

@@ -42,6 +42,16 @@ fn counter() -> Arc<Counter> {
     c
 }
 
+/// Waits until `count` saw `freed` objects freed (or a few seconds went by): a collection
+/// running on another thread holds the objects it looks at until it ends, so what a session
+/// drop lets go of may be freed a moment later, on that thread.
+fn wait_for_frees(count: &Counter, freed: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while count.freed() < freed && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 /// Counts the structs made and freed (whatever thread frees them).
 #[derive(Debug)]
 pub struct DropProbe(Option<Arc<Counter>>);
@@ -165,6 +175,7 @@ fn objects_linked_both_ways_are_freed_with_their_session() -> orm::Result<()> {
         }
         session.commit()?;
     }
+    wait_for_frees(&count, 3);
     assert_eq!(
         count.freed(),
         3,
@@ -213,6 +224,7 @@ fn objects_loaded_eagerly_both_ways_are_freed_with_their_session() -> orm::Resul
     };
     assert_eq!(loner.status(), orm::Status::Detached, "its session is gone");
     drop(loner);
+    wait_for_frees(&count, 8);
     assert_eq!(count.freed(), 8, "two teams and six heroes freed");
     Ok(())
 }
