@@ -105,8 +105,12 @@ pub(crate) fn run_if_due() {
 /// Python's `gc.collect()`. Objects that another thread has locked at that moment are kept
 /// for a later collection. Returns how many objects were freed.
 ///
-/// Freeing runs the `Drop` of the freed structs' fields on the collecting thread, inside the
-/// collection; a `collect_cycles` called from such a `Drop` returns 0 at once.
+/// Freeing runs the `Drop` of the freed structs' fields (`#[orm(skip)]` fields of your own
+/// types) on the collecting thread, inside the collection: for a collection that runs by
+/// itself, that is whichever thread made an object or left a session call when one was due.
+/// Such a `Drop` should not block on a lock its thread may hold; a `collect_cycles` called
+/// from it returns 0 at once, and a panic in it surfaces from the call that set the
+/// collection off.
 pub fn collect_cycles() -> usize {
     if COLLECTING.with(Cell::get) {
         return 0;
@@ -154,6 +158,9 @@ fn collect_with(running: MutexGuard<'_, ()>) -> usize {
     let mut graph = Graph::default();
     for weak in &candidates {
         if let Some(obj) = weak.upgrade() {
+            // Not a candidate while this collection runs: a link made meanwhile notes it
+            // again, so that a cycle it starts is looked at by the next collection.
+            obj.collect_flag().store(false, Ordering::Release);
             graph.node(obj);
         }
     }
@@ -291,6 +298,13 @@ impl Graph {
                 trash.push(cell.take());
             }
             freed.push(g.node);
+            // Out of its session's identity map and holder list while that is still locked:
+            // nothing may hand the emptied object out before it is freed.
+            if let Some(core) = g.session.and_then(|s| proof.sessions[s].as_mut()) {
+                let obj = &self.nodes[g.node];
+                core.identity.remove_object(obj);
+                core.forget_holder(obj);
+            }
         }
         drop(proof);
         for &node in &freed {
@@ -346,6 +360,8 @@ fn collectable(obj: &ObjRef) -> Collectable {
 /// One provisional garbage object, its cells locked.
 struct Member<'a> {
     node: usize,
+    /// Its session's index in the locked sessions, if it has one.
+    session: Option<usize>,
     cells: Vec<Box<dyn HeldGuard + 'a>>,
     /// Weak references to it that locked structures account for (identity map, session's
     /// holder list); the object's own bindings are added in `settle`.
@@ -360,7 +376,7 @@ struct Proof<'a> {
     members: Vec<Member<'a>>,
     by_node: FxHashMap<usize, usize>,
     /// Held for the duration of the proof and the emptying.
-    _sessions: Vec<Option<MutexGuard<'a, SessionCore>>>,
+    sessions: Vec<Option<MutexGuard<'a, SessionCore>>>,
 }
 
 impl<'a> Proof<'a> {
@@ -368,20 +384,15 @@ impl<'a> Proof<'a> {
         // A session busy on another thread (or on this one, further up) keeps its objects.
         let locked: Vec<Option<MutexGuard<'a, SessionCore>>> =
             sessions.iter().map(|s| s.try_lock()).collect();
-        let holders: Vec<FxHashMap<usize, usize>> = locked
-            .iter()
-            .map(|core| core.as_ref().map(|c| c.holder_counts()).unwrap_or_default())
-            .collect();
         let mut members = Vec::with_capacity(garbage.len());
         for node in garbage {
             let obj: &'a ObjRef = &graph.nodes[node];
-            let known_weak = match session_index(obj, sessions) {
+            let session = session_index(obj, sessions);
+            let known_weak = match session {
                 None => 0,
                 Some(s) => match &locked[s] {
                     None => continue,
-                    Some(core) => {
-                        core.identity_refs(obj) + holders[s].get(&addr(obj)).copied().unwrap_or(0)
-                    }
+                    Some(core) => core.identity_refs(obj) + core.holder_refs(obj),
                 },
             };
             let mut cells = Vec::with_capacity(obj.relations().len());
@@ -395,6 +406,7 @@ impl<'a> Proof<'a> {
             if all {
                 members.push(Member {
                     node,
+                    session,
                     cells,
                     known_weak,
                     garbage: true,
@@ -410,7 +422,7 @@ impl<'a> Proof<'a> {
             graph,
             members,
             by_node,
-            _sessions: locked,
+            sessions: locked,
         }
     }
 
@@ -440,10 +452,21 @@ impl<'a> Proof<'a> {
             let mut kept = Vec::new();
             for (m, member) in self.members.iter().enumerate().filter(|(_, m)| m.garbage) {
                 let obj = &self.graph.nodes[member.node];
-                let own_bindings = obj.relations().len();
-                let explained = Arc::strong_count(obj) == strong[m] + 1
-                    && Arc::weak_count(obj) == own_bindings + member.known_weak + weak[m]
-                    && obj.relations().iter().all(|c| Arc::strong_count(&c.0) == 2)
+                // The weak references of its cells' bindings, if they are bound to it (a cell
+                // moved in from another object's struct stays bound to that object).
+                let own_bindings = obj
+                    .relations()
+                    .iter()
+                    .filter(|c| c.0.owner_addr() == Some(addr(obj)))
+                    .count();
+                // Read in this order: a cell shared beyond its owner, then a weak reference
+                // (one upgraded meanwhile shows in the strong count read after the fence).
+                let cells_own = obj.relations().iter().all(|c| Arc::strong_count(&c.0) == 2);
+                let weak_ok = Arc::weak_count(obj) == own_bindings + member.known_weak + weak[m];
+                std::sync::atomic::fence(Ordering::Acquire);
+                let explained = cells_own
+                    && weak_ok
+                    && Arc::strong_count(obj) == strong[m] + 1
                     && match collectable(obj) {
                         Collectable::Yes => true,
                         Collectable::IfUnchanged => member.cells.iter().all(|c| !c.has_changes()),

@@ -47,6 +47,15 @@ impl IdentityMap {
         usize::from(entry.is_some_and(|w| std::ptr::addr_eq(w.as_ptr(), Arc::as_ptr(obj))))
     }
 
+    /// Removes `obj`'s entry, if the entry for its key is `obj`.
+    pub(crate) fn remove_object(&mut self, obj: &ObjRef) {
+        if self.refs_to(obj) == 1 {
+            if let Some(key) = obj.try_state().and_then(|s| s.key.clone()) {
+                self.map.remove(&(obj.meta().id(), key));
+            }
+        }
+    }
+
     /// Every live object.
     pub(crate) fn objects(&self) -> Vec<ObjRef> {
         self.map.values().filter_map(Weak::upgrade).collect()

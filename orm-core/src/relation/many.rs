@@ -479,6 +479,7 @@ impl<T: Table> ManyCell<T> {
                 cell.forget_added(&owner);
             }
         }
+        super::filled(&self.binding);
         Ok(())
     }
 
@@ -681,6 +682,8 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
         state.items = items;
         state.loaded = true;
         state.released = None;
+        drop(state);
+        super::filled(&self.binding);
     }
 
     fn keep_added(&self, item: &ObjRef) {
@@ -744,6 +747,12 @@ impl<T: Table> ErasedRelation for ManyCell<T> {
         let held = state.items.iter().chain(&state.added).chain(&state.removed);
         held.for_each(|t| f(t.addr(), &|| t.erased()));
         true
+    }
+
+    fn owner_addr(&self) -> Option<usize> {
+        self.binding
+            .get()
+            .map(|b| b.owner.as_ptr() as *const () as usize)
     }
 
     fn lock_held(&self) -> Option<Box<dyn HeldGuard + '_>> {

@@ -144,6 +144,8 @@ pub(crate) trait ErasedRelation: Send + Sync + 'static {
     fn try_visit(&self, f: &mut dyn FnMut(usize, &dyn Fn() -> ObjRef)) -> bool;
     /// The cell locked for the cycle collector; `None` when its lock is taken.
     fn lock_held(&self) -> Option<Box<dyn HeldGuard + '_>>;
+    /// The address of the object this cell is bound to (`None`: not bound yet).
+    fn owner_addr(&self) -> Option<usize>;
 }
 
 /// A relationship cell locked by the cycle collector (see `collect`).
@@ -164,6 +166,15 @@ pub(crate) fn try_lock<S>(m: &Mutex<S>) -> Option<MutexGuard<'_, S>> {
         Ok(g) => Some(g),
         Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
         Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
+/// A relationship of the cell's owner was filled by a load: the owner may now be part of a
+/// cycle (the session noted it before the SELECT; a collection may have looked at it, empty,
+/// in between).
+pub(crate) fn filled(binding: &OnceLock<Binding>) {
+    if let Some(owner) = binding.get().and_then(Binding::owner) {
+        crate::collect::note(&owner);
     }
 }
 

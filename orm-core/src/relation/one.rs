@@ -278,6 +278,7 @@ impl<T: Table> OneCell<T> {
         let mut may_flush = why.autoflushes();
         loop {
             if self.try_load(why, &mut may_flush)? {
+                super::filled(&self.binding);
                 return Ok(());
             }
         }
@@ -604,6 +605,8 @@ impl<T: Table> ErasedRelation for OneCell<T> {
         state.key = TargetKey::Known(target.as_ref().and_then(Tracked::key));
         state.target = target;
         state.loaded = true;
+        drop(state);
+        super::filled(&self.binding);
     }
 
     fn load_members(&self) -> Result<Vec<ObjRef>> {
@@ -635,6 +638,12 @@ impl<T: Table> ErasedRelation for OneCell<T> {
         true
     }
 
+    fn owner_addr(&self) -> Option<usize> {
+        self.binding
+            .get()
+            .map(|b| b.owner.as_ptr() as *const () as usize)
+    }
+
     fn lock_held(&self) -> Option<Box<dyn HeldGuard + '_>> {
         Some(Box::new(Held(try_lock(&self.state)?)))
     }
@@ -664,7 +673,11 @@ impl<T: Table> HeldGuard for Held<'_, T> {
     fn take(&mut self) -> Box<dyn Any> {
         let state = &mut *self.0;
         state.loaded = false;
-        state.key = TargetKey::Unknown;
+        // A key read from the row stays: should the object be read again, its target loads
+        // by it (a key set with a change since is not the row's, and goes).
+        if state.changed {
+            state.key = TargetKey::Unknown;
+        }
         state.changed = false;
         state.unknown_before = false;
         Box::new((

@@ -124,6 +124,7 @@ impl SessionCore {
                     self.identity.remove(obj.meta(), &k);
                 }
             }
+            self.forget_holder(obj);
             detach(obj);
             if pending {
                 obj.state().status = Status::Transient;

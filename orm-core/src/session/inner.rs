@@ -31,7 +31,7 @@ impl SessionCore {
     /// longer walks 10k objects.
     pub(super) fn release_on_drop(&mut self) {
         let holders: Vec<ObjRef> = std::mem::take(&mut self.holders)
-            .iter()
+            .values()
             .filter_map(std::sync::Weak::upgrade)
             .collect();
         self.release(holders);
@@ -66,39 +66,35 @@ impl SessionCore {
     /// session, or written by a flush. Dead and repeated entries are swept now and then.
     pub(crate) fn note_holder(&mut self, obj: &ObjRef) {
         if self.holders.len() >= self.next_holder_sweep {
-            let mut seen = FxHashSet::default();
-            self.holders
-                .retain(|w| w.strong_count() > 0 && seen.insert(w.as_ptr() as *const () as usize));
+            self.holders.retain(|_, w| w.strong_count() > 0);
             self.next_holder_sweep = (self.holders.len() * 2).max(1024);
         }
-        self.holders.push(Arc::downgrade(obj));
+        self.holders.insert(addr(obj), Arc::downgrade(obj));
         crate::collect::note(obj);
     }
 
-    /// Drops the holder entries of objects no longer in this session (a rollback made them
-    /// new again): such entries would keep the cycle collector from proving those objects
-    /// unreachable once dropped.
-    fn forget_holders_gone_elsewhere(&mut self) {
-        let me = self.me.as_ptr();
-        self.holders.retain(|w| {
-            w.upgrade().is_some_and(|o| {
-                o.try_state()
-                    .map_or(true, |s| std::ptr::eq(s.session.as_ptr(), me))
-            })
-        });
-    }
-
-    /// How many entries of the holder list refer to each object, by address (the cycle
-    /// collector counts the weak references it can account for).
-    pub(crate) fn holder_counts(&self) -> rustc_hash::FxHashMap<usize, usize> {
-        let mut counts = rustc_hash::FxHashMap::default();
-        for w in &self.holders {
-            *counts.entry(w.as_ptr() as *const () as usize).or_insert(0) += 1;
+    /// `obj` leaves this session (made new again, expunged, deleted and committed, found
+    /// gone): it leaves the holder list too, whose weak reference would keep the cycle
+    /// collector from proving it unreachable once dropped.
+    pub(crate) fn forget_holder(&mut self, obj: &ObjRef) {
+        let a = addr(obj);
+        if self
+            .holders
+            .get(&a)
+            .is_some_and(|w| std::ptr::addr_eq(w.as_ptr(), Arc::as_ptr(obj)))
+        {
+            self.holders.remove(&a);
         }
-        counts
     }
 
-    /// How many weak references the identity map holds to `obj` (0 or 1).
+    /// How many weak references the holder list has to `obj` (0 or 1).
+    pub(crate) fn holder_refs(&self, obj: &ObjRef) -> usize {
+        let entry = self.holders.get(&addr(obj));
+        usize::from(entry.is_some_and(|w| std::ptr::addr_eq(w.as_ptr(), Arc::as_ptr(obj))))
+    }
+
+    /// How many weak references the identity map holds to `obj` (0 or 1): the collector's
+    /// count.
     pub(crate) fn identity_refs(&self, obj: &ObjRef) -> usize {
         self.identity.refs_to(obj)
     }
@@ -296,11 +292,11 @@ impl SessionCore {
         self.failed = None;
         self.wrote_in_tx = false;
         self.end_savepoints();
-        let made_new = !self.inserted_in_tx.is_empty() || !self.new.is_empty();
         for inserted in std::mem::take(&mut self.inserted_in_tx) {
             self.undo_insert(inserted);
         }
         for obj in std::mem::take(&mut self.new) {
+            self.forget_holder(&obj);
             let mut state = obj.state();
             state.status = Status::Transient;
             state.session = Weak::new();
@@ -330,15 +326,13 @@ impl SessionCore {
                 expire(&obj);
             }
         }
-        if made_new {
-            self.forget_holders_gone_elsewhere();
-        }
         result
     }
 
     /// The row a flush inserted is gone (rolled back): the object is transient again.
     pub(super) fn undo_insert(&mut self, Inserted { obj, assigned }: Inserted) {
         crate::collect::note(&obj);
+        self.forget_holder(&obj);
         if let Some(k) = obj.state().key.clone() {
             self.identity.remove(obj.meta(), &k);
         }
@@ -388,6 +382,7 @@ impl SessionCore {
             // Deleted by someone else: it leaves the identity map and the session, and says
             // so when read.
             self.identity.remove(meta, &key);
+            self.forget_holder(obj);
             let mut state = obj.state();
             state.status = Status::Detached;
             state.session = Weak::new();

@@ -129,7 +129,7 @@ pub(crate) struct SessionCore {
     pub(crate) savepoint_seq: usize,
     /// Objects whose relationships the session loaded or a flush wrote: the only ones that
     /// may hold other objects, so the only ones dropping the session must release.
-    pub(crate) holders: Vec<std::sync::Weak<dyn crate::object::ErasedObj>>,
+    pub(crate) holders: rustc_hash::FxHashMap<usize, std::sync::Weak<dyn crate::object::ErasedObj>>,
     next_holder_sweep: usize,
     expire_on_commit: bool,
     autoflush: bool,
@@ -226,7 +226,7 @@ impl Session {
                 savepoints: Vec::new(),
                 updated_in_nested: Vec::new(),
                 savepoint_seq: 0,
-                holders: Vec::new(),
+                holders: rustc_hash::FxHashMap::default(),
                 next_holder_sweep: 1024,
                 expire_on_commit: true,
                 autoflush: true,
@@ -775,6 +775,7 @@ impl Session {
                 // Never written: just forget it.
                 let mut core = self.shared.enter()?;
                 core.new.retain(|o| addr(o) != addr(&obj));
+                core.forget_holder(&obj);
                 let mut state = obj.state();
                 state.status = Status::Transient;
                 state.session = Weak::new();
@@ -872,6 +873,7 @@ impl Session {
         core.inserted_in_tx.clear();
         core.end_savepoints();
         for obj in std::mem::take(&mut core.deleted_in_tx) {
+            core.forget_holder(&obj);
             let mut state = obj.state();
             state.status = Status::Detached;
             state.session = Weak::new();

@@ -150,6 +150,7 @@ impl SessionCore {
             self.undo_insert(inserted);
         }
         for obj in std::mem::take(&mut self.new) {
+            self.forget_holder(&obj);
             let mut state = obj.state();
             state.status = Status::Transient;
             state.session = std::sync::Weak::new();

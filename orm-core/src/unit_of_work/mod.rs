@@ -391,6 +391,7 @@ impl Plan {
             core.deleted_in_tx.push(obj.clone());
         }
         for &i in &self.expunged {
+            core.forget_holder(&self.entries[i].obj);
             let mut state = self.entries[i].obj.state();
             state.status = Status::Transient;
             state.session = std::sync::Weak::new();
@@ -405,11 +406,17 @@ impl Plan {
             // to NULL by the database) now point at the row it names.
             let _ = crate::session::set_one_keys(&self.entries[i].obj);
         }
-        for e in &self.entries {
+        let mut left = vec![false; self.entries.len()];
+        for &i in &self.expunged {
+            left[i] = true;
+        }
+        for (i, e) in self.entries.iter().enumerate() {
             for rel in e.obj.relations() {
                 rel.0.clear_history();
             }
-            core.note_holder(&e.obj);
+            if !left[i] {
+                core.note_holder(&e.obj);
+            }
         }
         for (i, r, member) in &self.skipped {
             if let Some(cell) = self.entries[*i].obj.relations().get(*r) {
