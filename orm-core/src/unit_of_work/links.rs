@@ -7,7 +7,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::{Plan, Sink};
 use crate::backend::DbErrorKind;
 use crate::error::{Error, Result};
-use crate::object::{addr, ObjRef};
+use crate::object::ObjRef;
 use crate::schema::{RelationKind, Resolved, TableMeta};
 use crate::sql;
 use crate::value::{Key, Value};
@@ -60,7 +60,7 @@ impl Plan {
         let mut seen: FxHashMap<(usize, bool, Key), usize> = FxHashMap::default();
         for e in &self.entries {
             let meta = e.obj.meta();
-            let owner_deleted = self.removed_objects.contains(&addr(&e.obj));
+            let owner_deleted = e.removed;
             for (r, rel) in meta.relations.iter().enumerate() {
                 if rel.kind != RelationKind::ManyToMany {
                     continue;
@@ -84,7 +84,7 @@ impl Plan {
                 let target_cols: Vec<usize> = to_target.iter().map(|p| p.1).collect();
                 for (targets, insert) in [(gone, false), (came, true)] {
                     for t in targets {
-                        if insert && self.removed_objects.contains(&addr(&t)) {
+                        if insert && self.removed(&t) {
                             continue;
                         }
                         let ov = self.referenced_values(&e.obj, &owner_cols, meta, r)?;

@@ -163,8 +163,8 @@ impl Plan {
                 continue;
             };
             if let Some(d) = deleted.remove(&(meta.id(), key)) {
-                self.switches.insert(i, d);
-                self.switched.insert(d);
+                self.entries[i].switch = Some(d);
+                self.entries[d].switched = true;
             }
         }
     }

@@ -58,7 +58,7 @@ impl Plan {
             }
         }
         for (meta, r, child) in work {
-            if self.removed_objects.contains(&addr(&child)) || self.reparented(meta, r, &child) {
+            if self.removed(&child) || self.reparented(meta, r, &child) {
                 continue;
             }
             let Resolved::OneToMany { remote_fk, .. } = meta.resolved(r)? else {
@@ -113,19 +113,16 @@ impl Plan {
     }
 
     pub(super) fn remove_object(&mut self, obj: &ObjRef) {
-        let a = addr(obj);
-        if !self.removed_objects.insert(a) {
+        let i = self.entry(obj);
+        if !self.mark_removed(i) {
             return;
         }
         let status = obj.state().status;
-        let i = self.entry(obj);
         if status == Status::Pending {
             self.inserts.retain(|&x| x != i);
             self.expunged.push(i);
         } else if status == Status::Persistent {
-            if self.updating.remove(&i) {
-                self.updates.retain(|&x| x != i);
-            }
+            self.drop_update(i);
             self.deletes.push(i);
         }
     }
@@ -133,8 +130,8 @@ impl Plan {
     pub(super) fn ensure_saved(&mut self, obj: &ObjRef) {
         let status = obj.state().status;
         let i = self.entry(obj);
-        if status == Status::Persistent && self.updating.insert(i) {
-            self.updates.push(i);
+        if status == Status::Persistent {
+            self.add_update(i);
         }
     }
 
@@ -179,10 +176,10 @@ impl Plan {
                 }
                 let mut seen = rustc_hash::FxHashSet::default();
                 for child in children {
-                    if !seen.insert(addr(&child)) || self.removed_objects.contains(&addr(&child)) {
+                    if !seen.insert(addr(&child)) || self.removed(&child) {
                         continue;
                     }
-                    let values = values_with(&child, self.overlay.get(&addr(&child)))?;
+                    let values = values_with(&child, self.overlay(&child))?;
                     let points_here =
                         referenced_key(meta, remote_fk, local, &values).is_some_and(|k| k == key);
                     if points_here {

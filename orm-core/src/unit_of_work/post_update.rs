@@ -5,7 +5,6 @@
 
 use super::{stored_values, Plan, Sink};
 use crate::error::{Error, Result};
-use crate::object::addr;
 use crate::schema::{RelationKind, Resolved};
 use crate::sql;
 use crate::value::Value;
@@ -15,7 +14,7 @@ impl Plan {
     pub(super) fn write_post_updates(&mut self, sink: &mut Sink<'_>) -> Result<()> {
         for (i, r) in std::mem::take(&mut self.post_updates) {
             let obj = self.entries[i].obj.clone();
-            if self.removed_objects.contains(&addr(&obj)) {
+            if self.entries[i].removed {
                 continue;
             }
             let meta = obj.meta();
@@ -54,7 +53,7 @@ impl Plan {
     /// NULL first, so the row it refers to can go whatever the order.
     pub(super) fn unset_post_updates(&mut self, sink: &mut Sink<'_>) -> Result<()> {
         for d in self.deletes.clone() {
-            if self.switched.contains(&d) {
+            if self.entries[d].switched {
                 continue;
             }
             let obj = self.entries[d].obj.clone();

@@ -51,9 +51,7 @@ impl Plan {
                 .and_then(|b| target.relation_index(b));
             for old in fetched.objects.into_iter().flatten() {
                 let added = &self.entries[e].history[r].added;
-                if added.iter().any(|a| addr(a) == addr(&old))
-                    || self.removed_objects.contains(&addr(&old))
-                {
+                if added.iter().any(|a| addr(a) == addr(&old)) || self.removed(&old) {
                     continue;
                 }
                 // Its own side was pointed elsewhere since it was loaded: it moves anyway.

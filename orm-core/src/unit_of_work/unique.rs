@@ -12,7 +12,6 @@
 
 use super::{stored_values, values_with, Plan, Sink};
 use crate::error::{Error, Result};
-use crate::object::addr;
 use crate::schema::{RelationKind, Resolved, TableMeta};
 use crate::session::referenced_key;
 use crate::sql;
@@ -39,12 +38,9 @@ impl Plan {
         }
         let mut clashing = Vec::new();
         for &d in &self.deletes {
-            let obj = &self.entries[d].obj;
-            if d == i
-                || !std::ptr::eq(obj.meta(), meta)
-                || self.switched.contains(&d)
-                || self.deleted_early.contains(&d)
-            {
+            let e = &self.entries[d];
+            let obj = &e.obj;
+            if d == i || !std::ptr::eq(obj.meta(), meta) || e.switched || e.deleted_early {
                 continue;
             }
             let stored = stored_values(obj)?;
@@ -66,7 +62,7 @@ impl Plan {
                 });
             }
             self.delete_row(sink, d)?;
-            self.deleted_early.insert(d);
+            self.entries[d].deleted_early = true;
         }
         Ok(())
     }
@@ -85,12 +81,13 @@ impl Plan {
         let meta = self.entries[i].obj.meta();
         let mut freeing = Vec::new();
         for &j in &self.updates {
-            let obj = &self.entries[j].obj;
-            if j == i || !std::ptr::eq(obj.meta(), meta) || self.written.contains(&addr(obj)) {
+            let e = &self.entries[j];
+            let obj = &e.obj;
+            if j == i || !std::ptr::eq(obj.meta(), meta) || e.written {
                 continue;
             }
             let stored = stored_values(obj)?;
-            let now = values_with(obj, self.overlay.get(&addr(obj)))?;
+            let now = values_with(obj, &e.overlay)?;
             for &c in unique {
                 let repointed = meta.relations.iter().enumerate().any(|(r, rel)| {
                     rel.kind == RelationKind::ManyToOne
@@ -148,7 +145,7 @@ impl Plan {
         }
         let key = obj.state().key.clone()?;
         for (e, entry) in self.entries.iter().enumerate() {
-            if e == d || self.removed_objects.contains(&addr(&entry.obj)) {
+            if e == d || entry.removed {
                 continue;
             }
             if refers_to(entry.obj.meta(), &entry.obj, meta, &key) {

@@ -3,7 +3,7 @@
 
 use super::{stored_value, values_with, Plan, Sink};
 use crate::error::{Error, Result};
-use crate::object::{addr, ObjRef, Status};
+use crate::object::{ObjRef, Status};
 use crate::schema::{flush_order, RelationKind, Resolved, TableMeta};
 use crate::sql;
 use crate::value::{Key, Value};
@@ -38,7 +38,8 @@ impl Plan {
         self.unset_post_updates(sink)?;
         for table in order.iter().rev() {
             for i in self.deletes_in_order(table) {
-                if !self.switched.contains(&i) && !self.deleted_early.contains(&i) {
+                let e = &self.entries[i];
+                if !e.switched && !e.deleted_early {
                     self.delete_row(sink, i)?;
                 }
             }
@@ -51,14 +52,11 @@ impl Plan {
     pub(super) fn save(&mut self, sink: &mut Sink<'_>, i: usize, insert: bool) -> Result<()> {
         let obj = self.entries[i].obj.clone();
         self.sync_many_to_one(i, insert)?;
-        let a = addr(&obj);
         let writes = obj.state().writes;
         let mut values = obj.column_values()?;
         if insert {
-            if let Some(overlay) = self.overlay.get(&a) {
-                for (c, v) in overlay {
-                    values[*c] = v.clone();
-                }
+            for (c, v) in &self.entries[i].overlay {
+                values[*c] = v.clone();
             }
             if let Some(v) = obj.meta().version_column() {
                 if matches!(values[v], Value::Null | Value::Integer(0)) {
@@ -69,26 +67,27 @@ impl Plan {
             check_storable(obj.meta(), &values, 0..values.len())?;
             let all: Vec<usize> = (0..values.len()).collect();
             self.free_unique_values(sink, i, &values, &all)?;
-            let key = match self.switches.get(&i) {
-                Some(&d) => self.switch_row(sink, d, &values)?,
-                None => self.insert_row(sink, &obj, &values)?,
+            let key = match self.entries[i].switch {
+                Some(d) => self.switch_row(sink, d, &values)?,
+                None => self.insert_row(sink, i, &values)?,
             };
-            self.keys.insert(a, key);
+            self.entries[i].key = Some(key);
         } else {
-            let mut changed = self.changed_columns(&obj, &mut values);
+            let mut changed = self.changed_columns(i, &mut values);
             self.add_interim_nulls(i, &mut changed);
             check_storable(obj.meta(), &values, changed.iter().copied())?;
             self.free_unique_values(sink, i, &values, &changed)?;
             self.update_row(sink, i, &values, &changed)?;
         }
         self.entries[i].seen = Some((writes, values));
-        self.written.insert(a);
+        self.entries[i].written = true;
         self.sync_one_to_many(i)
     }
 
     /// INSERTs the row; returns its key (assigned by the database for an integer key left
     /// unset).
-    fn insert_row(&mut self, sink: &mut Sink<'_>, obj: &ObjRef, values: &[Value]) -> Result<Key> {
+    fn insert_row(&mut self, sink: &mut Sink<'_>, i: usize, values: &[Value]) -> Result<Key> {
+        let obj = self.entries[i].obj.clone();
         let meta = obj.meta();
         if let Some(pk) = meta.auto_increment().filter(|&pk| values[pk].is_null()) {
             let params: Vec<Value> = values
@@ -110,8 +109,8 @@ impl Plan {
                     },
                     other => other,
                 })?;
-            self.set(obj, pk, Value::Integer(id));
-            self.assigned_keys.insert(addr(obj));
+            self.set(&obj, pk, Value::Integer(id));
+            self.entries[i].assigned_key = true;
             return Ok(Key::Int(id));
         }
         let key = primary_key_of(
@@ -151,9 +150,10 @@ impl Plan {
     /// The columns whose value differs from the stored row, in column order; `values` (the
     /// object's fields) gets the values this flush computed. Without a snapshot (no write
     /// since the row was loaded) only those computed values can differ.
-    fn changed_columns(&self, obj: &ObjRef, values: &mut [Value]) -> Vec<usize> {
-        let overlay = self.overlay.get(&addr(obj)).map_or(&[][..], Vec::as_slice);
-        let state = obj.state();
+    fn changed_columns(&self, i: usize, values: &mut [Value]) -> Vec<usize> {
+        let e = &self.entries[i];
+        let overlay = &e.overlay;
+        let state = e.obj.state();
         match &state.snapshot {
             Some(committed) => {
                 for (c, v) in overlay {
@@ -344,7 +344,7 @@ impl Plan {
                 Some(pos) => Ok(key_values[pos].clone()),
                 None => {
                     if current.is_none() {
-                        current = Some(values_with(target, self.overlay.get(&addr(target)))?);
+                        current = Some(values_with(target, self.overlay(target))?);
                     }
                     Ok(current.as_ref().map_or(Value::Null, |v| v[c].clone()))
                 }
@@ -368,7 +368,7 @@ impl Plan {
                 // A member that is not in the session (it came in through this side alone)
                 // is not written, so it gets nothing either; SQLAlchemy skips it too, with a
                 // warning.
-                if self.removed_objects.contains(&addr(&child)) {
+                if self.removed(&child) {
                     continue;
                 }
                 if child.state().status == Status::Transient {
@@ -385,7 +385,7 @@ impl Plan {
                 for (&c, v) in remote_fk.iter().zip(&values) {
                     self.set(&child, c, v.clone());
                 }
-                if self.written.contains(&addr(&child)) {
+                if self.written(&child) {
                     return Err(Error::Relationship {
                         table: meta.rust_name,
                         field: rel.field,
