@@ -96,8 +96,8 @@ struct Entry {
     obj: ObjRef,
     history: Vec<History>,
     /// For a row the flush wrote: the object's write count when its values were read, and
-    /// those values (before the flush's own computed values).
-    seen: Option<(u64, Vec<Value>)>,
+    /// what was written (before values the flush computed later, such as a new version).
+    seen: Option<(u64, Written)>,
     /// Column values computed by the flush, applied to the object only on success.
     overlay: Vec<(usize, Value)>,
     /// The key of the row this flush inserted for it.
@@ -118,6 +118,14 @@ struct Entry {
     /// A delete entry already deleted, before a row taking one of its unique values was
     /// written (see [`unique`]).
     deleted_early: bool,
+}
+
+/// What a flush wrote of a row.
+enum Written {
+    /// Every column's value (an INSERT, or the UPDATE of a row switch).
+    Row(Vec<Value>),
+    /// The columns an UPDATE set, and their values; the others are as stored.
+    Columns(Vec<usize>, Vec<Value>),
 }
 
 impl Entry {
@@ -367,12 +375,25 @@ impl Plan {
         let e = &self.entries[i];
         let mut state = e.obj.state();
         match &e.seen {
-            Some((writes, values)) if *writes != state.writes => {
-                let mut written = values.clone();
-                for (c, v) in &e.overlay {
-                    written[*c] = v.clone();
+            Some((writes, seen)) if *writes != state.writes => {
+                // The guard taken since left the snapshot as it was, or took one of the row as
+                // the flush read it (it always does for an object with a key).
+                let written = match seen {
+                    Written::Row(values) => Some(values.clone()),
+                    Written::Columns(columns, values) => state.snapshot.as_ref().map(|row| {
+                        let mut row = row.to_vec();
+                        for (&c, v) in columns.iter().zip(values) {
+                            row[c] = v.clone();
+                        }
+                        row
+                    }),
+                };
+                if let Some(mut written) = written {
+                    for (c, v) in &e.overlay {
+                        written[*c] = v.clone();
+                    }
+                    state.snapshot = Some(written.into_boxed_slice());
                 }
-                state.snapshot = Some(written.into_boxed_slice());
                 state.registered = true;
                 rewritten.push(e.obj.clone());
             }
