@@ -435,17 +435,24 @@ impl Key {
 
     /// The key as column values, in primary-key column order.
     pub fn to_values(&self) -> Vec<Value> {
+        self.values().collect()
+    }
+
+    /// The key's column values one by one, in primary-key column order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = Value> + '_ {
+        (0..self.len()).map(|pos| self.value(pos))
+    }
+
+    /// The value of the key's column `pos` (in primary-key column order).
+    pub(crate) fn value(&self, pos: usize) -> Value {
         match self {
-            Key::Int(i) => vec![Value::Integer(*i)],
-            Key::Parts(parts) => parts
-                .iter()
-                .map(|p| match p {
-                    KeyPart::Int(i) => Value::Integer(*i),
-                    KeyPart::Real(bits) => Value::Real(f64::from_bits(*bits)),
-                    KeyPart::Text(s) => Value::Text(s.to_string()),
-                    KeyPart::Blob(b) => Value::Blob(b.to_vec()),
-                })
-                .collect(),
+            Key::Int(i) => Value::Integer(*i),
+            Key::Parts(parts) => match &parts[pos] {
+                KeyPart::Int(i) => Value::Integer(*i),
+                KeyPart::Real(bits) => Value::Real(f64::from_bits(*bits)),
+                KeyPart::Text(s) => Value::Text(s.to_string()),
+                KeyPart::Blob(b) => Value::Blob(b.to_vec()),
+            },
         }
     }
 

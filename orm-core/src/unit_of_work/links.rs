@@ -58,7 +58,7 @@ impl Plan {
     fn link_rows(&self) -> Result<(Vec<LinkRow>, Vec<LinkRow>)> {
         let mut rows: [Vec<LinkRow>; 2] = [Vec::new(), Vec::new()];
         let mut seen: FxHashMap<(usize, bool, Key), usize> = FxHashMap::default();
-        for e in &self.entries {
+        for (i, e) in self.entries.iter().enumerate() {
             let meta = e.obj.meta();
             let owner_deleted = e.removed;
             for (r, rel) in meta.relations.iter().enumerate() {
@@ -73,7 +73,7 @@ impl Plan {
                 else {
                     continue;
                 };
-                let h = &e.history[r];
+                let h = &self.history(i)[r];
                 let mut gone: Vec<ObjRef> = h.removed.clone();
                 let mut came: Vec<ObjRef> = h.added.clone();
                 if owner_deleted {

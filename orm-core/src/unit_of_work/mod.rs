@@ -12,6 +12,8 @@
 //! undone (a savepoint, or the whole transaction when it held only reads) and the overlay
 //! dropped, so the database and every object are as they were before the flush.
 
+use std::ops::Range;
+
 use rustc_hash::FxHashMap;
 
 use crate::engine::{Conn, Engine};
@@ -94,7 +96,8 @@ impl Sink<'_> {
 /// and computed for it.
 struct Entry {
     obj: ObjRef,
-    history: Vec<History>,
+    /// Where its relationships' histories are in [`Plan::histories`], in field order.
+    history: Range<usize>,
     /// For a row the flush wrote: the object's write count when its values were read, and
     /// what was written (before values the flush computed later, such as a new version).
     seen: Option<(u64, Written)>,
@@ -129,7 +132,7 @@ enum Written {
 }
 
 impl Entry {
-    fn new(obj: ObjRef, history: Vec<History>) -> Entry {
+    fn new(obj: ObjRef, history: Range<usize>) -> Entry {
         Entry {
             obj,
             history,
@@ -154,6 +157,8 @@ struct Plan {
     updates: Vec<usize>,
     deletes: Vec<usize>,
     entries: Vec<Entry>,
+    /// The relationship histories of every entry, read when the entry was made.
+    histories: Vec<History>,
     /// The entry of each object, by address.
     index: FxHashMap<usize, usize>,
     expunged: Vec<usize>,
@@ -256,10 +261,18 @@ impl Plan {
         if let Some(&i) = self.index.get(&a) {
             return i;
         }
-        let history = obj.relations().iter().map(|r| r.0.history()).collect();
+        let start = self.histories.len();
+        self.histories
+            .extend(obj.relations().iter().map(|r| r.0.history()));
+        let history = start..self.histories.len();
         self.entries.push(Entry::new(obj.clone(), history));
         self.index.insert(a, self.entries.len() - 1);
         self.entries.len() - 1
+    }
+
+    /// The history of each relationship of entry `i`, in field order.
+    pub(super) fn history(&self, i: usize) -> &[History] {
+        &self.histories[self.entries[i].history.clone()]
     }
 
     /// The entry of `obj`, if it has one.
@@ -272,11 +285,6 @@ impl Plan {
         self.find(obj).is_some_and(|i| self.entries[i].removed)
     }
 
-    /// Whether the row of `obj` was written (inserted or updated) so far.
-    pub(super) fn written(&self, obj: &ObjRef) -> bool {
-        self.find(obj).is_some_and(|i| self.entries[i].written)
-    }
-
     /// The column values this flush computed for `obj` so far.
     pub(super) fn overlay(&self, obj: &ObjRef) -> &[(usize, Value)] {
         self.find(obj).map_or(&[], |i| &self.entries[i].overlay)
@@ -286,6 +294,11 @@ impl Plan {
     /// entry if it has none).
     pub(super) fn set(&mut self, obj: &ObjRef, col: usize, value: Value) {
         let i = self.entry(obj);
+        self.set_column(i, col, value);
+    }
+
+    /// Sets column `col` of entry `i`'s object to `value` once the flush succeeds.
+    pub(super) fn set_column(&mut self, i: usize, col: usize, value: Value) {
         let o = &mut self.entries[i].overlay;
         match o.iter_mut().find(|(c, _)| *c == col) {
             Some(slot) => slot.1 = value,
@@ -314,23 +327,24 @@ impl Plan {
 
     pub(super) fn gather(core: &mut SessionCore) -> Result<Plan> {
         let mut plan = Plan::default();
-        plan.index
-            .reserve(core.new.len() + core.modified.len() + core.deleted.len());
-        for obj in core.new.clone() {
+        let objects = core.new.len() + core.modified.len() + core.deleted.len();
+        plan.entries.reserve(objects);
+        plan.index.reserve(objects);
+        for obj in &core.new {
             if obj.state().status == Status::Pending {
-                let i = plan.entry(&obj);
+                let i = plan.entry(obj);
                 plan.inserts.push(i);
             }
         }
-        for obj in core.modified.clone() {
+        for obj in &core.modified {
             if obj.state().status == Status::Persistent {
-                let i = plan.entry(&obj);
+                let i = plan.entry(obj);
                 plan.add_update(i);
             }
         }
-        for obj in core.deleted.clone() {
+        for obj in &core.deleted {
             if obj.state().status == Status::Deleted {
-                let i = plan.entry(&obj);
+                let i = plan.entry(obj);
                 plan.deletes.push(i);
                 plan.entries[i].removed = true;
             }

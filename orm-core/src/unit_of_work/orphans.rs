@@ -31,7 +31,7 @@ impl Plan {
                 }
                 // Taken out of its collection (unset), as opposed to never given a parent,
                 // which the foreign-key step reports (SQLAlchemy draws the same line).
-                if matches!(self.entries[i].history[r].target, Some(None)) {
+                if matches!(self.history(i)[r].target, Some(None)) {
                     orphans.push(obj.clone());
                 }
             }
@@ -46,13 +46,13 @@ impl Plan {
     pub(super) fn plan_orphans(&mut self) -> Result<()> {
         let mut work = Vec::new();
         // A deleted owner's removed members are orphans too: an orphan stays an orphan.
-        for e in &self.entries {
+        for (i, e) in self.entries.iter().enumerate() {
             let meta = e.obj.meta();
             for (r, rel) in meta.relations.iter().enumerate() {
                 if rel.kind != RelationKind::OneToMany {
                     continue;
                 }
-                for child in &e.history[r].removed {
+                for child in &self.history(i)[r].removed {
                     work.push((meta, r, child.clone()));
                 }
             }
@@ -106,9 +106,12 @@ impl Plan {
                 }
             }
         }
-        self.entries.iter().any(|e| {
+        self.entries.iter().enumerate().any(|(i, e)| {
             std::ptr::eq(e.obj.meta(), meta)
-                && e.history[r].added.iter().any(|a| addr(a) == addr(child))
+                && self.history(i)[r]
+                    .added
+                    .iter()
+                    .any(|a| addr(a) == addr(child))
         })
     }
 

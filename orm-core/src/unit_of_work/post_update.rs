@@ -21,7 +21,7 @@ impl Plan {
             let Resolved::ManyToOne { local, remote } = meta.resolved(r)? else {
                 continue;
             };
-            let Some(target) = self.entries[i].history[r].target.clone() else {
+            let Some(target) = self.history(i)[r].target.clone() else {
                 continue;
             };
             let values = match &target {
@@ -43,7 +43,7 @@ impl Plan {
                 });
             }
             for (c, v) in row {
-                self.set(&obj, c, v);
+                self.set_column(i, c, v);
             }
         }
         Ok(())

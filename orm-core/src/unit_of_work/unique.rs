@@ -87,7 +87,7 @@ impl Plan {
             for &(c, value) in unique {
                 let repointed = meta.relations.iter().enumerate().any(|(r, rel)| {
                     rel.kind == RelationKind::ManyToOne
-                        && self.entries[j].history[r].target.is_some()
+                        && self.history(j)[r].target.is_some()
                         && matches!(meta.resolved(r), Ok(Resolved::ManyToOne { local, .. }) if local.contains(&c))
                 });
                 if stored[c] == *value && (now[c] != stored[c] || repointed) {

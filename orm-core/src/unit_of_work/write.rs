@@ -16,13 +16,13 @@ impl Plan {
                 tables.push(m);
             }
         };
-        for e in &self.entries {
+        for (i, e) in self.entries.iter().enumerate() {
             let m = e.obj.meta();
             take(m);
             // New members of a collection get their foreign key written even when nothing
             // else of their table is in the flush (a member whose own change was rolled back).
             for (r, rel) in m.relations.iter().enumerate() {
-                if rel.kind == RelationKind::OneToMany && !e.history[r].added.is_empty() {
+                if rel.kind == RelationKind::OneToMany && !self.history(i)[r].added.is_empty() {
                     take((rel.target)());
                 }
             }
@@ -74,7 +74,7 @@ impl Plan {
         if let Some(v) = obj.meta().version_column() {
             if matches!(values[v], Value::Null | Value::Integer(0)) {
                 values[v] = Value::Integer(1);
-                self.set(&obj, v, Value::Integer(1));
+                self.set_column(i, v, Value::Integer(1));
             }
         }
         check_storable(obj.meta(), values.iter().enumerate())?;
@@ -143,7 +143,7 @@ impl Plan {
                     },
                     other => other,
                 })?;
-            self.set(&obj, pk, Value::Integer(id));
+            self.set_column(i, pk, Value::Integer(id));
             self.entries[i].assigned_key = true;
             return Ok(Key::Int(id));
         }
@@ -215,7 +215,7 @@ impl Plan {
             return self.update_versioned(sink, i, columns, values, v, key);
         }
         let set = values.len();
-        values.extend(key.to_values());
+        values.extend(key.values());
         let updated = sink.conn()?.execute(&sql::update(meta, columns), values)?;
         values.truncate(set);
         if updated == 0 {
@@ -270,7 +270,7 @@ impl Plan {
                 key: key.to_string(),
             });
         }
-        self.set(&obj, v, next);
+        self.set_column(i, v, next);
         Ok(())
     }
 
@@ -284,7 +284,7 @@ impl Plan {
             if rel.kind != RelationKind::ManyToOne {
                 continue;
             }
-            let Some(target) = self.entries[i].history[r].target.clone() else {
+            let Some(target) = self.history(i)[r].target.clone() else {
                 continue;
             };
             let Resolved::ManyToOne { local, remote } = meta.resolved(r)? else {
@@ -294,7 +294,7 @@ impl Plan {
                 self.post_updates.push((i, r));
                 if insert {
                     for &c in local {
-                        self.set(&obj, c, Value::Null);
+                        self.set_column(i, c, Value::Null);
                     }
                 }
                 continue;
@@ -315,13 +315,13 @@ impl Plan {
                         });
                     }
                     for &c in local {
-                        self.set(&obj, c, Value::Null);
+                        self.set_column(i, c, Value::Null);
                     }
                 }
                 Some(t) => {
                     let values = self.referenced_values(&t, remote, meta, r)?;
                     for (&c, v) in local.iter().zip(values) {
-                        self.set(&obj, c, v);
+                        self.set_column(i, c, v);
                     }
                 }
             }
@@ -359,11 +359,10 @@ impl Plan {
                 message,
             });
         };
-        let key_values = key.to_values();
         let mut current: Option<Vec<Value>> = None;
         cols.iter()
             .map(|&c| match tmeta.primary_key.iter().position(|&p| p == c) {
-                Some(pos) => Ok(key_values[pos].clone()),
+                Some(pos) => Ok(key.value(pos)),
                 None => {
                     if current.is_none() {
                         current = Some(values_with(target, self.overlay(target))?);
@@ -379,21 +378,22 @@ impl Plan {
         let obj = self.entries[i].obj.clone();
         let meta = obj.meta();
         for (r, rel) in meta.relations.iter().enumerate() {
-            if rel.kind != RelationKind::OneToMany || self.entries[i].history[r].added.is_empty() {
+            if rel.kind != RelationKind::OneToMany || self.history(i)[r].added.is_empty() {
                 continue;
             }
             let Resolved::OneToMany { remote_fk, local } = meta.resolved(r)? else {
                 continue;
             };
             let values = self.referenced_values(&obj, local, meta, r)?;
-            for child in self.entries[i].history[r].added.clone() {
+            for child in self.history(i)[r].added.clone() {
                 // A member that is not in the session (it came in through this side alone)
                 // is not written, so it gets nothing either; SQLAlchemy skips it too, with a
                 // warning.
                 if self.removed(&child) {
                     continue;
                 }
-                if child.state().status == Status::Transient {
+                let status = child.state().status;
+                if status == Status::Transient {
                     log::warn!(
                         target: "orm::session",
                         "a {} in {}.{} is not in the session, so it is not written; add it with session.add()",
@@ -404,10 +404,11 @@ impl Plan {
                     self.skipped.push((i, r, child));
                     continue;
                 }
+                let k = self.entry(&child);
                 for (&c, v) in remote_fk.iter().zip(&values) {
-                    self.set(&child, c, v.clone());
+                    self.set_column(k, c, v.clone());
                 }
-                if self.written(&child) {
+                if self.entries[k].written {
                     return Err(Error::Relationship {
                         table: meta.rust_name,
                         field: rel.field,
@@ -417,7 +418,9 @@ impl Plan {
                         ),
                     });
                 }
-                self.ensure_saved(&child);
+                if status == Status::Persistent {
+                    self.add_update(k);
+                }
             }
         }
         Ok(())
@@ -450,6 +453,7 @@ pub(crate) fn check_storable_value(
         message,
     };
     match value {
+        Value::Null | Value::Integer(_) => Ok(()),
         Value::Real(f) if f.is_nan() => Err(invalid(
             "the value is NaN, which SQLite stores as NULL; store None in an Option<f64> field for a missing number".into(),
         )),
