@@ -185,11 +185,6 @@ impl<T: Table> ErasedObj for ObjCell<T> {
         };
         match &state.snapshot {
             Some(stored) => {
-                // Room for every column, and for the key the UPDATE binds after them.
-                changes.columns.reserve(stored.len());
-                changes
-                    .values
-                    .reserve(stored.len() + T::meta().primary_key.len());
                 for (c, stored) in stored.iter().enumerate() {
                     let value = match computed(c) {
                         Some(v) if v != stored => v.clone(),

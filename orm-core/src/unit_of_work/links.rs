@@ -80,6 +80,9 @@ impl Plan {
                     gone.extend(e.obj.relations()[r].0.reachable());
                     came.clear();
                 }
+                if gone.is_empty() && came.is_empty() {
+                    continue;
+                }
                 let owner_cols: Vec<usize> = to_owner.iter().map(|p| p.1).collect();
                 let target_cols: Vec<usize> = to_target.iter().map(|p| p.1).collect();
                 for (targets, insert) in [(gone, false), (came, true)] {
