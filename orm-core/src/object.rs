@@ -98,6 +98,11 @@ pub(crate) trait ErasedObj: Send + Sync + 'static {
     fn relations(&self) -> &[CellRef];
     fn column_values(&self) -> Result<Vec<Value>>;
     fn column_value(&self, index: usize) -> Result<Value>;
+    /// What the flush UPDATEs of the row: the columns whose value differs from the row as
+    /// stored (the snapshot), with `overlay`'s values (computed by the flush) standing for
+    /// the fields'. Without a snapshot (no write since the row was read) only those can
+    /// differ. Columns that did not change are compared in place, not copied.
+    fn changes(&self, overlay: &[(usize, Value)]) -> Result<Changes>;
     /// Fails with `Borrowed` when a write guard is out (a change in progress, which a flush
     /// must not write half of), so a flush can check before it writes, and with `Poisoned`
     /// when a panic left a change to the object half done. A read guard is no obstacle: what
@@ -113,6 +118,14 @@ pub(crate) trait ErasedObj: Send + Sync + 'static {
     fn check_value(&self, index: usize, value: &Value) -> Result<()>;
     fn load_row(&self, row: &RowReader<'_>) -> Result<()>;
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+/// The columns of a row that changed, in column order, with their new values, and the
+/// object's write count when they were read ([`ObjState::writes`]).
+pub(crate) struct Changes {
+    pub writes: u64,
+    pub columns: Vec<usize>,
+    pub values: Vec<Value>,
 }
 
 /// The address of an object, its identity before it has a key.
@@ -178,6 +191,41 @@ impl<T: Table> ErasedObj for ObjCell<T> {
 
     fn column_value(&self, index: usize) -> Result<Value> {
         Ok(self.read_data()?.column_value(index))
+    }
+
+    fn changes(&self, overlay: &[(usize, Value)]) -> Result<Changes> {
+        let data = self.read_data()?;
+        let state = self.state();
+        let computed = |c: usize| overlay.iter().find(|(o, _)| *o == c).map(|(_, v)| v);
+        let mut changes = Changes {
+            writes: state.writes,
+            columns: Vec::new(),
+            values: Vec::new(),
+        };
+        match &state.snapshot {
+            Some(stored) => {
+                for (c, stored) in stored.iter().enumerate() {
+                    let value = match computed(c) {
+                        Some(v) if v != stored => v.clone(),
+                        Some(_) => continue,
+                        None if data.column_equals(c, stored) => continue,
+                        None => data.column_value(c),
+                    };
+                    changes.columns.push(c);
+                    changes.values.push(value);
+                }
+            }
+            None => {
+                let mut changed: Vec<(usize, Value)> = overlay
+                    .iter()
+                    .filter(|(c, v)| !data.column_equals(*c, v))
+                    .cloned()
+                    .collect();
+                changed.sort_unstable_by_key(|(c, _)| *c);
+                (changes.columns, changes.values) = changed.into_iter().unzip();
+            }
+        }
+        Ok(changes)
     }
 
     fn check_writable(&self) -> Result<()> {

@@ -31,6 +31,13 @@ pub trait Table: Sized + Send + Sync + 'static {
     #[doc(hidden)]
     fn column_value(&self, index: usize) -> Value;
 
+    /// Whether column `index` holds `value` (what `column_value` would give), without
+    /// building the value where the field's type can tell.
+    #[doc(hidden)]
+    fn column_equals(&self, index: usize, value: &Value) -> bool {
+        self.column_value(index) == *value
+    }
+
     /// Sets column `index` from a value.
     #[doc(hidden)]
     fn set_column(&mut self, index: usize, value: &Value) -> Result<(), ConvertError>;

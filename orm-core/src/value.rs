@@ -203,6 +203,12 @@ pub trait ColumnType: Sized {
     /// Reads the value from a column; `NULL` is an error here (an `Option<Self>` field reads
     /// it as `None` without asking).
     fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError>;
+    /// Whether [`to_value`](Self::to_value) would give `value`: how a flush finds the
+    /// columns that changed. Override it only to say the same without building the value
+    /// (`String` compares its text in place).
+    fn equals_value(&self, value: &Value) -> bool {
+        self.to_value() == *value
+    }
 }
 
 /// The type of a field stored in a column: a [`ColumnType`] (a `NOT NULL` column) or an
@@ -225,6 +231,11 @@ pub trait SqlType: Sized {
     fn to_value(&self) -> Value;
     /// Reads the value from a column.
     fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError>;
+    /// Whether [`to_value`](Self::to_value) would give `value` (without building it, where
+    /// the type can tell).
+    fn equals_value(&self, value: &Value) -> bool {
+        self.to_value() == *value
+    }
 }
 
 impl<T: ColumnType> SqlType for T {
@@ -235,6 +246,9 @@ impl<T: ColumnType> SqlType for T {
     }
     fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError> {
         <T as ColumnType>::from_sql(v)
+    }
+    fn equals_value(&self, value: &Value) -> bool {
+        ColumnType::equals_value(self, value)
     }
 }
 
@@ -252,6 +266,12 @@ impl<T: ColumnType> SqlType for Option<T> {
         match v {
             ValueRef::Null => Ok(None),
             other => <T as ColumnType>::from_sql(other).map(Some),
+        }
+    }
+    fn equals_value(&self, value: &Value) -> bool {
+        match self {
+            Some(v) => ColumnType::equals_value(v, value),
+            None => value.is_null(),
         }
     }
 }
@@ -342,6 +362,9 @@ impl ColumnType for String {
     fn to_value(&self) -> Value {
         Value::Text(self.clone())
     }
+    fn equals_value(&self, value: &Value) -> bool {
+        matches!(value, Value::Text(t) if t == self)
+    }
     fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError> {
         match v {
             ValueRef::Text(t) => std::str::from_utf8(t)
@@ -357,6 +380,9 @@ impl ColumnType for Vec<u8> {
     const POSTGRES_TYPE: &'static str = "BYTEA";
     fn to_value(&self) -> Value {
         Value::Blob(self.clone())
+    }
+    fn equals_value(&self, value: &Value) -> bool {
+        matches!(value, Value::Blob(b) if b == self)
     }
     fn from_sql(v: ValueRef<'_>) -> Result<Self, ConvertError> {
         match v {
@@ -409,17 +435,24 @@ impl Key {
 
     /// The key as column values, in primary-key column order.
     pub fn to_values(&self) -> Vec<Value> {
+        self.values().collect()
+    }
+
+    /// The key's column values one by one, in primary-key column order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = Value> + '_ {
+        (0..self.len()).map(|pos| self.value(pos))
+    }
+
+    /// The value of the key's column `pos` (in primary-key column order).
+    pub(crate) fn value(&self, pos: usize) -> Value {
         match self {
-            Key::Int(i) => vec![Value::Integer(*i)],
-            Key::Parts(parts) => parts
-                .iter()
-                .map(|p| match p {
-                    KeyPart::Int(i) => Value::Integer(*i),
-                    KeyPart::Real(bits) => Value::Real(f64::from_bits(*bits)),
-                    KeyPart::Text(s) => Value::Text(s.to_string()),
-                    KeyPart::Blob(b) => Value::Blob(b.to_vec()),
-                })
-                .collect(),
+            Key::Int(i) => Value::Integer(*i),
+            Key::Parts(parts) => match &parts[pos] {
+                KeyPart::Int(i) => Value::Integer(*i),
+                KeyPart::Real(bits) => Value::Real(f64::from_bits(*bits)),
+                KeyPart::Text(s) => Value::Text(s.to_string()),
+                KeyPart::Blob(b) => Value::Blob(b.to_vec()),
+            },
         }
     }
 

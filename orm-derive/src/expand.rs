@@ -54,6 +54,12 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
         let value = quote_spanned!(ty.span()=> <#ty as ::orm::SqlType>::to_value(&self.#f));
         quote!(#i => #value,)
     });
+    let equals_arms = model.columns.iter().enumerate().map(|(i, c)| {
+        let (f, ty) = (c.ident, &c.field.ty);
+        let equals =
+            quote_spanned!(ty.span()=> <#ty as ::orm::SqlType>::equals_value(&self.#f, value));
+        quote!(#i => #equals,)
+    });
     let set_arms = model.columns.iter().enumerate().map(|(i, c)| {
         let (f, ty) = (c.ident, &c.field.ty);
         let value = quote_spanned!(ty.span()=> ::orm::__private::convert::<#ty>(value)?);
@@ -135,6 +141,13 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
                     match index {
                         #(#value_arms)*
                         _ => ::orm::Value::Null,
+                    }
+                }
+
+                fn column_equals(&self, index: usize, value: &::orm::Value) -> bool {
+                    match index {
+                        #(#equals_arms)*
+                        _ => value.is_null(),
                     }
                 }
 

@@ -263,6 +263,66 @@ fn a_write_made_on_another_thread_while_a_flush_runs_is_written_by_the_next() ->
 }
 
 #[test]
+fn a_write_made_while_a_flush_writes_a_foreign_key_it_computed_is_written_by_the_next(
+) -> orm::Result<()> {
+    use std::sync::mpsc;
+    let db = Db::new::<(Team, Hero)>();
+    let session = db.session();
+    session.add(&hero("Deadpond"))?;
+    session.add(
+        &Team {
+            name: "Z-Force".into(),
+            ..Default::default()
+        }
+        .track(),
+    )?;
+    session.commit()?;
+    let deadpond = session.get::<Hero>(1)?.expect("hero");
+    let z_force = session.get::<Team>(1)?.expect("team");
+    // The hero changes only through the team's side: the flush computes its foreign key,
+    // and no write guard was taken on it before.
+    z_force.read()?.heroes.push(&deadpond)?;
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let writer = {
+        let hero = deadpond.clone();
+        std::thread::spawn(move || {
+            go_rx.recv().expect("go");
+            hero.write().expect("write").name = "Wade".into();
+            done_tx.send(()).expect("done");
+        })
+    };
+    let armed = Arc::new(AtomicBool::new(true));
+    {
+        let armed = Arc::clone(&armed);
+        let go = std::sync::Mutex::new(go_tx);
+        let done = std::sync::Mutex::new(done_rx);
+        db.engine.on_statement(move |s| {
+            if s.sql.starts_with("UPDATE") && armed.swap(false, Ordering::SeqCst) {
+                go.lock().expect("go").send(()).expect("send");
+                done.lock().expect("done").recv().expect("done");
+            }
+        });
+    }
+    db.forget();
+    session.commit()?;
+    writer.join().expect("writer thread");
+    assert_eq!(
+        db.sql(),
+        ["UPDATE hero SET team_id=? WHERE hero.id = ? (1, 1)"]
+    );
+    // The name set meanwhile was not lost, and the key is not written again.
+    db.forget();
+    session.commit()?;
+    assert_eq!(
+        db.sql(),
+        ["UPDATE hero SET name=? WHERE hero.id = ? ('Wade', 1)"]
+    );
+    assert_eq!(db.table("SELECT name, team_id FROM hero"), ["'Wade', 1"]);
+    Ok(())
+}
+
+#[test]
 fn a_hook_that_uses_a_session_gets_an_error_not_a_deadlock() -> orm::Result<()> {
     use std::sync::Mutex;
     let db = Db::new::<(Team, Hero)>();

@@ -71,6 +71,13 @@ fn key_through(
         return Ok(None);
     };
     let target = (meta.relations[rel].target)();
+    if let [pk] = target.primary_key {
+        // A single-column key (the common case), without a list.
+        let Some(pos) = remote.iter().position(|r| r == pk) else {
+            return Ok(None);
+        };
+        return Ok(Key::from_values(std::slice::from_ref(&value(local[pos])?)));
+    }
     let mut ordered = Vec::with_capacity(target.primary_key.len());
     for pk in target.primary_key {
         let Some(pos) = remote.iter().position(|r| r == pk) else {

@@ -62,7 +62,7 @@ impl Plan {
         let mut skipped: Vec<(usize, usize, ObjRef)> = Vec::new();
         for (i, e) in self.entries.iter().enumerate() {
             let meta = e.obj.meta();
-            let owner_deleted = self.removed_objects.contains(&addr(&e.obj));
+            let owner_deleted = e.removed;
             for (r, rel) in meta.relations.iter().enumerate() {
                 if rel.kind != RelationKind::ManyToMany {
                     continue;
@@ -75,7 +75,7 @@ impl Plan {
                 else {
                     continue;
                 };
-                let h = &e.history[r];
+                let h = &self.history(i)[r];
                 let mut gone: Vec<ObjRef> = h.removed.clone();
                 let mut came: Vec<ObjRef> = h.added.clone();
                 if owner_deleted {
@@ -87,19 +87,20 @@ impl Plan {
                     gone.extend(members.into_iter().filter(|m| !added.contains(&addr(m))));
                     came.clear();
                 }
+                if gone.is_empty() && came.is_empty() {
+                    continue;
+                }
                 let owner_cols: Vec<usize> = to_owner.iter().map(|p| p.1).collect();
                 let target_cols: Vec<usize> = to_target.iter().map(|p| p.1).collect();
                 for (targets, insert) in [(gone, false), (came, true)] {
                     for t in targets {
-                        if insert && self.removed_objects.contains(&addr(&t)) {
+                        if insert && self.removed(&t) {
                             continue;
                         }
                         // Deleted by an earlier flush, which deleted its link rows: a loaded
                         // collection lists it until expired, and asks for nothing more
                         // (SQLAlchemy skips such a member too).
-                        if t.state().status == Status::Deleted
-                            && !self.removed_objects.contains(&addr(&t))
-                        {
+                        if t.state().status == Status::Deleted && !self.removed(&t) {
                             continue;
                         }
                         // A member that is not in the session (never added, or deleted before

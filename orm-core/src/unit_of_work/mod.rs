@@ -12,7 +12,9 @@
 //! undone (a savepoint, or the whole transaction when it held only reads) and the overlay
 //! dropped, so the database and every object are as they were before the flush.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use std::ops::Range;
+
+use rustc_hash::FxHashMap;
 
 use crate::engine::{Conn, Engine};
 use crate::error::{Error, Result};
@@ -90,44 +92,78 @@ impl Sink<'_> {
     }
 }
 
-/// One object the flush writes, with its relationship history.
+/// One object the flush writes, with its relationship history and what the flush decided
+/// and computed for it.
 struct Entry {
     obj: ObjRef,
-    history: Vec<History>,
+    /// Where its relationships' histories are in [`Plan::histories`], in field order.
+    history: Range<usize>,
     /// For a row the flush wrote: the object's write count when its values were read, and
-    /// those values (before the flush's own computed values).
-    seen: Option<(u64, Vec<Value>)>,
+    /// what was written (before values the flush computed later, such as a new version).
+    seen: Option<(u64, Written)>,
+    /// Column values computed by the flush, applied to the object only on success.
+    overlay: Vec<(usize, Value)>,
+    /// The key of the row this flush inserted for it.
+    key: Option<Key>,
+    /// That key was assigned by the database.
+    assigned_key: bool,
+    /// Its row was written (inserted or updated) so far.
+    written: bool,
+    /// Deleted, or taken out of the session, by this flush.
+    removed: bool,
+    /// In `Plan::updates`.
+    updating: bool,
+    /// A row switch: this new object (an insert entry) takes the row of the object of delete
+    /// entry `switch`, written as one UPDATE instead of a DELETE and an INSERT.
+    switch: Option<usize>,
+    /// The delete entry of a row switch (no DELETE runs for it).
+    switched: bool,
+    /// A delete entry already deleted, before a row taking one of its unique values was
+    /// written (see [`unique`]).
+    deleted_early: bool,
 }
 
+/// What a flush wrote of a row.
+enum Written {
+    /// Every column's value (an INSERT, or the UPDATE of a row switch).
+    Row(Vec<Value>),
+    /// The columns an UPDATE set, and their values; the others are as stored.
+    Columns(Vec<usize>, Vec<Value>),
+}
+
+impl Entry {
+    fn new(obj: ObjRef, history: Range<usize>) -> Entry {
+        Entry {
+            obj,
+            history,
+            seen: None,
+            overlay: Vec::new(),
+            key: None,
+            assigned_key: false,
+            written: false,
+            removed: false,
+            updating: false,
+            switch: None,
+            switched: false,
+            deleted_early: false,
+        }
+    }
+}
+
+/// What a flush does, as entries (one per object it looks at) and lists of their positions.
 #[derive(Default)]
 struct Plan {
     inserts: Vec<usize>,
     updates: Vec<usize>,
-    /// The same entries as `updates`, for membership tests.
-    updating: FxHashSet<usize>,
     deletes: Vec<usize>,
     entries: Vec<Entry>,
+    /// The relationship histories of every entry, read when the entry was made.
+    histories: Vec<History>,
+    /// The entry of each object, by address.
     index: FxHashMap<usize, usize>,
-    /// Column values computed by the flush, applied to objects only on success.
-    overlay: FxHashMap<usize, Vec<(usize, Value)>>,
-    /// Keys of rows inserted by this flush.
-    keys: FxHashMap<usize, Key>,
-    /// Objects whose key the database assigned in this flush.
-    assigned_keys: FxHashSet<usize>,
-    /// Objects whose row was written (inserted or updated) so far.
-    written: FxHashSet<usize>,
-    removed_objects: FxHashSet<usize>,
     expunged: Vec<usize>,
     /// Rows whose primary key an UPDATE changed, with their new key.
     rekeyed: Vec<(usize, Key)>,
-    /// Row switches: a new object (insert entry) taking the row of an object deleted in the
-    /// same flush (delete entry), written as one UPDATE instead of a DELETE and an INSERT.
-    switches: FxHashMap<usize, usize>,
-    /// The delete entries of those switches (no DELETE runs for them).
-    switched: FxHashSet<usize>,
-    /// Delete entries already deleted, before a row taking one of their unique values was
-    /// written (see [`unique`]).
-    deleted_early: FxHashSet<usize>,
     /// Unique columns set to NULL in between, to be freed for another row: (entry, column).
     interim_nulls: Vec<(usize, usize)>,
     /// Post-update foreign keys to write once every row exists: (entry, relationship).
@@ -185,12 +221,10 @@ fn stored_value(obj: &ObjRef, c: usize, values: &[Value]) -> Value {
     }
 }
 
-fn values_with(obj: &ObjRef, overlay: Option<&Vec<(usize, Value)>>) -> Result<Vec<Value>> {
+fn values_with(obj: &ObjRef, overlay: &[(usize, Value)]) -> Result<Vec<Value>> {
     let mut values = obj.column_values()?;
-    if let Some(o) = overlay {
-        for (i, v) in o {
-            values[*i] = v.clone();
-        }
+    for (i, v) in overlay {
+        values[*i] = v.clone();
     }
     Ok(values)
 }
@@ -221,50 +255,98 @@ fn nullability_error(
 }
 
 impl Plan {
+    /// The entry of `obj`, made the first time (its relationships' history is read then).
     pub(super) fn entry(&mut self, obj: &ObjRef) -> usize {
         let a = addr(obj);
         if let Some(&i) = self.index.get(&a) {
             return i;
         }
-        let history = obj.relations().iter().map(|r| r.0.history()).collect();
-        self.entries.push(Entry {
-            obj: obj.clone(),
-            history,
-            seen: None,
-        });
+        let start = self.histories.len();
+        self.histories
+            .extend(obj.relations().iter().map(|r| r.0.history()));
+        let history = start..self.histories.len();
+        self.entries.push(Entry::new(obj.clone(), history));
         self.index.insert(a, self.entries.len() - 1);
         self.entries.len() - 1
     }
 
+    /// The history of each relationship of entry `i`, in field order.
+    pub(super) fn history(&self, i: usize) -> &[History] {
+        &self.histories[self.entries[i].history.clone()]
+    }
+
+    /// The entry of `obj`, if it has one.
+    pub(super) fn find(&self, obj: &ObjRef) -> Option<usize> {
+        self.index.get(&addr(obj)).copied()
+    }
+
+    /// Whether `obj` is deleted or taken out of the session by this flush.
+    pub(super) fn removed(&self, obj: &ObjRef) -> bool {
+        self.find(obj).is_some_and(|i| self.entries[i].removed)
+    }
+
+    /// The column values this flush computed for `obj` so far.
+    pub(super) fn overlay(&self, obj: &ObjRef) -> &[(usize, Value)] {
+        self.find(obj).map_or(&[], |i| &self.entries[i].overlay)
+    }
+
+    /// Sets column `col` of `obj` to `value` once the flush succeeds (the object gets an
+    /// entry if it has none).
     pub(super) fn set(&mut self, obj: &ObjRef, col: usize, value: Value) {
-        let o = self.overlay.entry(addr(obj)).or_default();
+        let i = self.entry(obj);
+        self.set_column(i, col, value);
+    }
+
+    /// Sets column `col` of entry `i`'s object to `value` once the flush succeeds.
+    pub(super) fn set_column(&mut self, i: usize, col: usize, value: Value) {
+        let o = &mut self.entries[i].overlay;
         match o.iter_mut().find(|(c, _)| *c == col) {
             Some(slot) => slot.1 = value,
             None => o.push((col, value)),
         }
     }
 
+    /// Marks entry `i` removed by this flush; false if it was already.
+    fn mark_removed(&mut self, i: usize) -> bool {
+        !std::mem::replace(&mut self.entries[i].removed, true)
+    }
+
+    /// Adds entry `i` to the updates, if it is not there yet.
+    fn add_update(&mut self, i: usize) {
+        if !std::mem::replace(&mut self.entries[i].updating, true) {
+            self.updates.push(i);
+        }
+    }
+
+    /// Takes entry `i` out of the updates, if it is there.
+    fn drop_update(&mut self, i: usize) {
+        if std::mem::replace(&mut self.entries[i].updating, false) {
+            self.updates.retain(|&x| x != i);
+        }
+    }
+
     pub(super) fn gather(core: &mut SessionCore) -> Result<Plan> {
         let mut plan = Plan::default();
-        for obj in core.new.clone() {
+        let objects = core.new.len() + core.modified.len() + core.deleted.len();
+        plan.entries.reserve(objects);
+        plan.index.reserve(objects);
+        for obj in &core.new {
             if obj.state().status == Status::Pending {
-                let i = plan.entry(&obj);
+                let i = plan.entry(obj);
                 plan.inserts.push(i);
             }
         }
-        for obj in core.modified.clone() {
+        for obj in &core.modified {
             if obj.state().status == Status::Persistent {
-                let i = plan.entry(&obj);
-                if plan.updating.insert(i) {
-                    plan.updates.push(i);
-                }
+                let i = plan.entry(obj);
+                plan.add_update(i);
             }
         }
-        for obj in core.deleted.clone() {
+        for obj in &core.deleted {
             if obj.state().status == Status::Deleted {
-                let i = plan.entry(&obj);
+                let i = plan.entry(obj);
                 plan.deletes.push(i);
-                plan.removed_objects.insert(addr(&obj));
+                plan.entries[i].removed = true;
             }
         }
         for e in &plan.entries {
@@ -293,15 +375,13 @@ impl Plan {
         Ok(plan)
     }
 
+    /// The key of `obj`'s row: inserted by this flush, or stored before.
     pub(super) fn key_of(&self, obj: &ObjRef) -> Option<Key> {
-        self.keys
-            .get(&addr(obj))
-            .cloned()
+        self.find(obj)
+            .and_then(|i| self.entries[i].key.clone())
             .or_else(|| obj.state().key.clone())
     }
 
-    /// After a successful flush: computed values go into the objects, new objects get their
-    /// keys and join the identity map, deleted ones leave it, histories are cleared.
     /// After the row of entry `i` was written: its snapshot and registration start over,
     /// unless a write guard was taken on it while the flush ran (another thread). Then what
     /// the flush wrote becomes its snapshot, so that change is found by the next flush.
@@ -309,14 +389,25 @@ impl Plan {
         let e = &self.entries[i];
         let mut state = e.obj.state();
         match &e.seen {
-            Some((writes, values)) if *writes != state.writes => {
-                let mut written = values.clone();
-                if let Some(overlay) = self.overlay.get(&addr(&e.obj)) {
-                    for (c, v) in overlay {
+            Some((writes, seen)) if *writes != state.writes => {
+                // The guard taken since left the snapshot as it was, or took one of the row as
+                // the flush read it (it always does for an object with a key).
+                let written = match seen {
+                    Written::Row(values) => Some(values.clone()),
+                    Written::Columns(columns, values) => state.snapshot.as_ref().map(|row| {
+                        let mut row = row.to_vec();
+                        for (&c, v) in columns.iter().zip(values) {
+                            row[c] = v.clone();
+                        }
+                        row
+                    }),
+                };
+                if let Some(mut written) = written {
+                    for (c, v) in &e.overlay {
                         written[*c] = v.clone();
                     }
+                    state.snapshot = Some(written.into_boxed_slice());
                 }
-                state.snapshot = Some(written.into_boxed_slice());
                 state.registered = true;
                 rewritten.push(e.obj.clone());
             }
@@ -327,21 +418,22 @@ impl Plan {
         }
     }
 
+    /// After a successful flush: computed values go into the objects, new objects get their
+    /// keys and join the identity map, deleted ones leave it, histories are cleared.
     pub(super) fn apply(self, core: &mut SessionCore) {
         let mut rewritten: Vec<ObjRef> = Vec::new();
         for e in &self.entries {
-            let a = addr(&e.obj);
-            if let Some(values) = self.overlay.get(&a) {
-                if !self.removed_objects.contains(&a) && e.obj.set_columns(values).is_err() {
-                    // Another thread took a guard on it since the flush checked: the values
-                    // (a new id, foreign keys) reach the fields as soon as no guard is out.
-                    e.obj.state().unapplied = Some(values.clone().into_boxed_slice());
-                }
+            let values = &e.overlay;
+            if !values.is_empty() && !e.removed && e.obj.set_columns(values).is_err() {
+                // Another thread took a guard on it since the flush checked: the values
+                // (a new id, foreign keys) reach the fields as soon as no guard is out.
+                e.obj.state().unapplied = Some(values.clone().into_boxed_slice());
             }
         }
         for &i in &self.inserts {
-            let obj = &self.entries[i].obj;
-            if let Some(key) = self.keys.get(&addr(obj)) {
+            let e = &self.entries[i];
+            let obj = &e.obj;
+            if let Some(key) = &e.key {
                 {
                     let mut state = obj.state();
                     state.status = Status::Persistent;
@@ -349,10 +441,7 @@ impl Plan {
                 }
                 self.settle_written(i, &mut rewritten);
                 core.identity.insert(obj.meta(), key.clone(), obj);
-                let assigned = obj
-                    .meta()
-                    .auto_increment()
-                    .filter(|_| self.assigned_keys.contains(&addr(obj)));
+                let assigned = obj.meta().auto_increment().filter(|_| e.assigned_key);
                 core.inserted_in_tx.push(Inserted {
                     obj: obj.clone(),
                     assigned,
@@ -385,7 +474,7 @@ impl Plan {
                 state.key.clone()
             };
             // A switched row now belongs to the new object, already in the map.
-            if let Some(k) = key.filter(|_| !self.switched.contains(&i)) {
+            if let Some(k) = key.filter(|_| !self.entries[i].switched) {
                 core.identity.remove(obj.meta(), &k);
             }
             core.deleted_in_tx.push(obj.clone());

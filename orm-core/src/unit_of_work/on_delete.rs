@@ -12,7 +12,7 @@
 
 use super::Plan;
 use crate::error::Result;
-use crate::object::{addr, ObjRef, Status};
+use crate::object::{ObjRef, Status};
 use crate::schema::{OnDelete, TableMeta};
 use crate::value::Value;
 
@@ -57,13 +57,11 @@ impl Plan {
     /// `child`'s row goes with its parent's (`ON DELETE CASCADE`): no statement, deleted in
     /// memory once the flush succeeds.
     fn deleted_by_database(&mut self, child: &ObjRef) {
-        if !self.removed_objects.insert(addr(child)) {
+        let i = self.entry(child);
+        if !self.mark_removed(i) {
             return;
         }
-        let i = self.entry(child);
-        if self.updating.remove(&i) {
-            self.updates.retain(|&x| x != i);
-        }
+        self.drop_update(i);
         self.db_deletes.push(i);
     }
 }

@@ -48,21 +48,21 @@ impl Plan {
             }
         };
         for (p, &(i, _)) in rows.iter().enumerate() {
-            let e = &self.entries[i];
+            let history = self.history(i);
             for (r, rel) in table.relations.iter().enumerate() {
                 if rel.target_table != table.name {
                     continue;
                 }
                 match rel.kind {
                     RelationKind::ManyToOne => {
-                        if let Some(Some(parent)) = &e.history[r].target {
+                        if let Some(Some(parent)) = &history[r].target {
                             if let Some(&q) = position.get(&addr(parent)) {
                                 edge(q, p);
                             }
                         }
                     }
                     RelationKind::OneToMany => {
-                        for child in &e.history[r].added {
+                        for child in &history[r].added {
                             if let Some(&q) = position.get(&addr(child)) {
                                 edge(p, q);
                             }
@@ -163,8 +163,8 @@ impl Plan {
                 continue;
             };
             if let Some(d) = deleted.remove(&(meta.id(), key)) {
-                self.switches.insert(i, d);
-                self.switched.insert(d);
+                self.entries[i].switch = Some(d);
+                self.entries[d].switched = true;
             }
         }
     }

@@ -31,7 +31,7 @@ impl Plan {
                 }
                 // Taken out of its collection (unset), as opposed to never given a parent,
                 // which the foreign-key step reports (SQLAlchemy draws the same line).
-                if matches!(self.entries[i].history[r].target, Some(None)) {
+                if matches!(self.history(i)[r].target, Some(None)) {
                     orphans.push(obj.clone());
                 }
             }
@@ -46,19 +46,19 @@ impl Plan {
     pub(super) fn plan_orphans(&mut self) -> Result<()> {
         let mut work = Vec::new();
         // A deleted owner's removed members are orphans too: an orphan stays an orphan.
-        for e in &self.entries {
+        for (i, e) in self.entries.iter().enumerate() {
             let meta = e.obj.meta();
             for (r, rel) in meta.relations.iter().enumerate() {
                 if rel.kind != RelationKind::OneToMany {
                     continue;
                 }
-                for child in &e.history[r].removed {
+                for child in &self.history(i)[r].removed {
                     work.push((meta, r, child.clone()));
                 }
             }
         }
         for (meta, r, child) in work {
-            if self.removed_objects.contains(&addr(&child)) || self.reparented(meta, r, &child) {
+            if self.removed(&child) || self.reparented(meta, r, &child) {
                 continue;
             }
             let Resolved::OneToMany { remote_fk, .. } = meta.resolved(r)? else {
@@ -106,26 +106,26 @@ impl Plan {
                 }
             }
         }
-        self.entries.iter().any(|e| {
+        self.entries.iter().enumerate().any(|(i, e)| {
             std::ptr::eq(e.obj.meta(), meta)
-                && e.history[r].added.iter().any(|a| addr(a) == addr(child))
+                && self.history(i)[r]
+                    .added
+                    .iter()
+                    .any(|a| addr(a) == addr(child))
         })
     }
 
     pub(super) fn remove_object(&mut self, obj: &ObjRef) {
-        let a = addr(obj);
-        if !self.removed_objects.insert(a) {
+        let i = self.entry(obj);
+        if !self.mark_removed(i) {
             return;
         }
         let status = obj.state().status;
-        let i = self.entry(obj);
         if status == Status::Pending {
             self.inserts.retain(|&x| x != i);
             self.expunged.push(i);
         } else if status == Status::Persistent {
-            if self.updating.remove(&i) {
-                self.updates.retain(|&x| x != i);
-            }
+            self.drop_update(i);
             self.deletes.push(i);
         }
     }
@@ -133,8 +133,8 @@ impl Plan {
     pub(super) fn ensure_saved(&mut self, obj: &ObjRef) {
         let status = obj.state().status;
         let i = self.entry(obj);
-        if status == Status::Persistent && self.updating.insert(i) {
-            self.updates.push(i);
+        if status == Status::Persistent {
+            self.add_update(i);
         }
     }
 
@@ -179,10 +179,10 @@ impl Plan {
                 }
                 let mut seen = rustc_hash::FxHashSet::default();
                 for child in children {
-                    if !seen.insert(addr(&child)) || self.removed_objects.contains(&addr(&child)) {
+                    if !seen.insert(addr(&child)) || self.removed(&child) {
                         continue;
                     }
-                    let values = values_with(&child, self.overlay.get(&addr(&child)))?;
+                    let values = values_with(&child, self.overlay(&child))?;
                     let points_here =
                         referenced_key(meta, remote_fk, local, &values).is_some_and(|k| k == key);
                     if points_here {

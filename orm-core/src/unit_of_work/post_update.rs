@@ -5,7 +5,6 @@
 
 use super::{stored_values, Plan, Sink};
 use crate::error::{Error, Result};
-use crate::object::addr;
 use crate::schema::{RelationKind, Resolved};
 use crate::sql;
 use crate::value::Value;
@@ -15,14 +14,14 @@ impl Plan {
     pub(super) fn write_post_updates(&mut self, sink: &mut Sink<'_>) -> Result<()> {
         for (i, r) in std::mem::take(&mut self.post_updates) {
             let obj = self.entries[i].obj.clone();
-            if self.removed_objects.contains(&addr(&obj)) {
+            if self.entries[i].removed {
                 continue;
             }
             let meta = obj.meta();
             let Resolved::ManyToOne { local, remote } = meta.resolved(r)? else {
                 continue;
             };
-            let Some(target) = self.entries[i].history[r].target.clone() else {
+            let Some(target) = self.history(i)[r].target.clone() else {
                 continue;
             };
             let values = match &target {
@@ -44,7 +43,7 @@ impl Plan {
                 });
             }
             for (c, v) in row {
-                self.set(&obj, c, v);
+                self.set_column(i, c, v);
             }
         }
         Ok(())
@@ -54,7 +53,7 @@ impl Plan {
     /// NULL first, so the row it refers to can go whatever the order.
     pub(super) fn unset_post_updates(&mut self, sink: &mut Sink<'_>) -> Result<()> {
         for d in self.deletes.clone() {
-            if self.switched.contains(&d) {
+            if self.entries[d].switched {
                 continue;
             }
             let obj = self.entries[d].obj.clone();

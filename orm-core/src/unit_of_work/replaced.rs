@@ -18,8 +18,8 @@ impl Plan {
     /// replace (see the module docs).
     pub(super) fn plan_replaced_holders(&mut self, core: &mut SessionCore) -> Result<()> {
         let mut work = Vec::new();
-        for (e, entry) in self.entries.iter().enumerate() {
-            for (r, h) in entry.history.iter().enumerate() {
+        for e in 0..self.entries.len() {
+            for (r, h) in self.history(e).iter().enumerate() {
                 if h.unknown_before && !h.added.is_empty() {
                     work.push((e, r));
                 }
@@ -50,10 +50,8 @@ impl Plan {
                 .back_populates
                 .and_then(|b| target.relation_index(b));
             for old in fetched.objects.into_iter().flatten() {
-                let added = &self.entries[e].history[r].added;
-                if added.iter().any(|a| addr(a) == addr(&old))
-                    || self.removed_objects.contains(&addr(&old))
-                {
+                let added = &self.history(e)[r].added;
+                if added.iter().any(|a| addr(a) == addr(&old)) || self.removed(&old) {
                     continue;
                 }
                 // Its own side was pointed elsewhere since it was loaded: it moves anyway.

@@ -12,48 +12,41 @@
 
 use super::{stored_values, values_with, Plan, Sink};
 use crate::error::{Error, Result};
-use crate::object::addr;
 use crate::schema::{RelationKind, Resolved, TableMeta};
 use crate::session::referenced_key;
 use crate::sql;
 use crate::value::{Key, Value};
 
 impl Plan {
-    /// Before entry `i` is written with `values` (`written`: the columns its statement sets):
-    /// deletes now the rows deleted in this flush that hold one of its unique values.
-    pub(super) fn free_unique_values(
+    /// Before entry `i` is written (`written`: the columns its statement sets, with their
+    /// values): deletes now the rows deleted in this flush that hold one of its unique values.
+    pub(super) fn free_unique_values<'a>(
         &mut self,
         sink: &mut Sink<'_>,
         i: usize,
-        values: &[Value],
-        written: &[usize],
+        written: impl Iterator<Item = (usize, &'a Value)>,
     ) -> Result<()> {
         let meta = self.entries[i].obj.meta();
-        let unique: Vec<usize> = written
-            .iter()
-            .copied()
-            .filter(|&c| meta.columns[c].unique && !values[c].is_null())
+        let unique: Vec<(usize, &Value)> = written
+            .filter(|&(c, v)| meta.columns[c].unique && !v.is_null())
             .collect();
         if unique.is_empty() {
             return Ok(());
         }
         let mut clashing = Vec::new();
         for &d in &self.deletes {
-            let obj = &self.entries[d].obj;
-            if d == i
-                || !std::ptr::eq(obj.meta(), meta)
-                || self.switched.contains(&d)
-                || self.deleted_early.contains(&d)
-            {
+            let e = &self.entries[d];
+            let obj = &e.obj;
+            if d == i || !std::ptr::eq(obj.meta(), meta) || e.switched || e.deleted_early {
                 continue;
             }
             let stored = stored_values(obj)?;
-            if let Some(&c) = unique.iter().find(|&&c| stored[c] == values[c]) {
-                clashing.push((d, c));
+            if let Some(&(c, v)) = unique.iter().find(|&&(c, v)| stored[c] == *v) {
+                clashing.push((d, c, v));
             }
         }
-        self.free_from_updates(sink, i, values, &unique)?;
-        for (d, c) in clashing {
+        self.free_from_updates(sink, i, &unique)?;
+        for (d, c, value) in clashing {
             if let Some(referrer) = self.still_referenced(d) {
                 let col = &meta.columns[c];
                 return Err(Error::Relationship {
@@ -61,12 +54,12 @@ impl Plan {
                     field: col.field,
                     message: format!(
                         "this {} takes {}.{} = {}, which a {} deleted in this flush still holds, and that row cannot be deleted first because {referrer} in this flush still refers to it; call session.flush() after removing or deleting the old {} and before giving the new one its {}",
-                        meta.rust_name, meta.name, col.name, values[c].to_literal(), meta.rust_name, meta.rust_name, col.field
+                        meta.rust_name, meta.name, col.name, value.to_literal(), meta.rust_name, meta.rust_name, col.field
                     ),
                 });
             }
             self.delete_row(sink, d)?;
-            self.deleted_early.insert(d);
+            self.entries[d].deleted_early = true;
         }
         Ok(())
     }
@@ -79,25 +72,25 @@ impl Plan {
         &mut self,
         sink: &mut Sink<'_>,
         i: usize,
-        values: &[Value],
-        unique: &[usize],
+        unique: &[(usize, &Value)],
     ) -> Result<()> {
         let meta = self.entries[i].obj.meta();
         let mut freeing = Vec::new();
         for &j in &self.updates {
-            let obj = &self.entries[j].obj;
-            if j == i || !std::ptr::eq(obj.meta(), meta) || self.written.contains(&addr(obj)) {
+            let e = &self.entries[j];
+            let obj = &e.obj;
+            if j == i || !std::ptr::eq(obj.meta(), meta) || e.written {
                 continue;
             }
             let stored = stored_values(obj)?;
-            let now = values_with(obj, self.overlay.get(&addr(obj)))?;
-            for &c in unique {
+            let now = values_with(obj, &e.overlay)?;
+            for &(c, value) in unique {
                 let repointed = meta.relations.iter().enumerate().any(|(r, rel)| {
                     rel.kind == RelationKind::ManyToOne
-                        && self.entries[j].history[r].target.is_some()
+                        && self.history(j)[r].target.is_some()
                         && matches!(meta.resolved(r), Ok(Resolved::ManyToOne { local, .. }) if local.contains(&c))
                 });
-                if stored[c] == values[c] && (now[c] != stored[c] || repointed) {
+                if stored[c] == *value && (now[c] != stored[c] || repointed) {
                     freeing.push((j, c));
                 }
             }
@@ -126,14 +119,21 @@ impl Plan {
     }
 
     /// The columns of entry `i` set to NULL in between by [`free_from_updates`]: its UPDATE
-    /// writes them whatever they compare to.
-    pub(super) fn add_interim_nulls(&self, i: usize, changed: &mut Vec<usize>) {
+    /// writes them (with their value) whatever they compare to. `columns` stays in order.
+    pub(super) fn add_interim_nulls(
+        &self,
+        i: usize,
+        columns: &mut Vec<usize>,
+        values: &mut Vec<Value>,
+    ) -> Result<()> {
         for &(j, c) in &self.interim_nulls {
-            if j == i && !changed.contains(&c) {
-                changed.push(c);
+            if j == i && !columns.contains(&c) {
+                let at = columns.partition_point(|&w| w < c);
+                columns.insert(at, c);
+                values.insert(at, self.current_value(i, c)?);
             }
         }
-        changed.sort_unstable();
+        Ok(())
     }
 
     /// What in this flush refers to the row of deleted entry `d` (a member of one of its
@@ -148,7 +148,7 @@ impl Plan {
         }
         let key = obj.state().key.clone()?;
         for (e, entry) in self.entries.iter().enumerate() {
-            if e == d || self.removed_objects.contains(&addr(&entry.obj)) {
+            if e == d || entry.removed {
                 continue;
             }
             if refers_to(entry.obj.meta(), &entry.obj, meta, &key) {

@@ -1,9 +1,9 @@
 //! Running the plan: each row's INSERT or changed-column UPDATE with its foreign keys filled
 //! in, link-table rows, and deletes.
 
-use super::{stored_value, values_with, Plan, Sink};
+use super::{values_with, Plan, Sink, Written};
 use crate::error::{Error, Result};
-use crate::object::{addr, ObjRef, Status};
+use crate::object::{Changes, ObjRef, Status};
 use crate::schema::{flush_order, RelationKind, Resolved, TableMeta};
 use crate::sql;
 use crate::value::{Key, Value};
@@ -16,13 +16,13 @@ impl Plan {
                 tables.push(m);
             }
         };
-        for e in &self.entries {
+        for (i, e) in self.entries.iter().enumerate() {
             let m = e.obj.meta();
             take(m);
             // New members of a collection get their foreign key written even when nothing
             // else of their table is in the flush (a member whose own change was rolled back).
             for (r, rel) in m.relations.iter().enumerate() {
-                if rel.kind == RelationKind::OneToMany && !e.history[r].added.is_empty() {
+                if rel.kind == RelationKind::OneToMany && !self.history(i)[r].added.is_empty() {
                     take((rel.target)());
                 }
             }
@@ -38,7 +38,8 @@ impl Plan {
         self.unset_post_updates(sink)?;
         for table in order.iter().rev() {
             for i in self.deletes_in_order(table) {
-                if !self.switched.contains(&i) && !self.deleted_early.contains(&i) {
+                let e = &self.entries[i];
+                if !e.switched && !e.deleted_early {
                     self.delete_row(sink, i)?;
                 }
             }
@@ -49,56 +50,88 @@ impl Plan {
     /// Writes one object's row (INSERT or changed-column UPDATE) after filling in foreign
     /// keys from its many-to-one relationships, then points its new one-to-many members here.
     pub(super) fn save(&mut self, sink: &mut Sink<'_>, i: usize, insert: bool) -> Result<()> {
-        let obj = self.entries[i].obj.clone();
         self.sync_many_to_one(i, insert)?;
-        let a = addr(&obj);
-        let writes = obj.state().writes;
-        let mut values = obj.column_values()?;
-        if insert {
-            if let Some(overlay) = self.overlay.get(&a) {
-                for (c, v) in overlay {
-                    values[*c] = v.clone();
-                }
-            }
-            if let Some(v) = obj.meta().version_column() {
-                if matches!(values[v], Value::Null | Value::Integer(0)) {
-                    values[v] = Value::Integer(1);
-                    self.set(&obj, v, Value::Integer(1));
-                }
-            }
-            check_storable(obj.meta(), &values, 0..values.len())?;
-            let all: Vec<usize> = (0..values.len()).collect();
-            self.free_unique_values(sink, i, &values, &all)?;
-            let key = match self.switches.get(&i) {
-                Some(&d) => self.switch_row(sink, d, &values)?,
-                None => self.insert_row(sink, &obj, &values)?,
-            };
-            self.keys.insert(a, key);
+        let seen = if insert {
+            self.save_new(sink, i)?
         } else {
-            let mut changed = self.changed_columns(&obj, &mut values);
-            self.add_interim_nulls(i, &mut changed);
-            check_storable(obj.meta(), &values, changed.iter().copied())?;
-            self.free_unique_values(sink, i, &values, &changed)?;
-            self.update_row(sink, i, &values, &changed)?;
-        }
-        self.entries[i].seen = Some((writes, values));
-        self.written.insert(a);
+            self.save_changes(sink, i)?
+        };
+        let e = &mut self.entries[i];
+        e.seen = Some(seen);
+        e.written = true;
         self.sync_one_to_many(i)
     }
 
-    /// INSERTs the row; returns its key (assigned by the database for an integer key left
-    /// unset).
-    fn insert_row(&mut self, sink: &mut Sink<'_>, obj: &ObjRef, values: &[Value]) -> Result<Key> {
+    /// INSERTs the row of new entry `i` (or takes over the row of a deleted object: a row
+    /// switch); returns the object's write count when its values were read, and the row.
+    fn save_new(&mut self, sink: &mut Sink<'_>, i: usize) -> Result<(u64, Written)> {
+        let obj = self.entries[i].obj.clone();
+        let writes = obj.state().writes;
+        let mut values = obj.column_values()?;
+        for (c, v) in &self.entries[i].overlay {
+            values[*c] = v.clone();
+        }
+        if let Some(v) = obj.meta().version_column() {
+            if matches!(values[v], Value::Null | Value::Integer(0)) {
+                values[v] = Value::Integer(1);
+                self.set_column(i, v, Value::Integer(1));
+            }
+        }
+        check_storable(obj.meta(), values.iter().enumerate())?;
+        self.free_unique_values(sink, i, values.iter().enumerate())?;
+        let key = match self.entries[i].switch {
+            Some(d) => self.switch_row(sink, d, &values)?,
+            None => self.insert_row(sink, i, &mut values)?,
+        };
+        self.entries[i].key = Some(key);
+        Ok((writes, Written::Row(values)))
+    }
+
+    /// UPDATEs the columns of entry `i`'s row that changed; returns the object's write count
+    /// when its values were read, and the columns written.
+    fn save_changes(&mut self, sink: &mut Sink<'_>, i: usize) -> Result<(u64, Written)> {
+        let obj = self.entries[i].obj.clone();
+        let Changes {
+            writes,
+            mut columns,
+            mut values,
+        } = obj.changes(&self.entries[i].overlay)?;
+        self.add_interim_nulls(i, &mut columns, &mut values)?;
+        check_storable(obj.meta(), columns.iter().copied().zip(&values))?;
+        self.free_unique_values(sink, i, columns.iter().copied().zip(&values))?;
+        self.update_row(sink, i, &columns, &mut values)?;
+        Ok((writes, Written::Columns(columns, values)))
+    }
+
+    /// Column `c` of entry `i` as this flush writes it: computed by the flush, else the
+    /// object's field.
+    pub(super) fn current_value(&self, i: usize, c: usize) -> Result<Value> {
+        let e = &self.entries[i];
+        match e.overlay.iter().find(|(o, _)| *o == c) {
+            Some((_, v)) => Ok(v.clone()),
+            None => e.obj.column_value(c),
+        }
+    }
+
+    /// INSERTs the row of every column's `values`; returns its key (assigned by the database
+    /// for an integer key left unset).
+    fn insert_row(
+        &mut self,
+        sink: &mut Sink<'_>,
+        i: usize,
+        values: &mut Vec<Value>,
+    ) -> Result<Key> {
+        let obj = self.entries[i].obj.clone();
         let meta = obj.meta();
         if let Some(pk) = meta.auto_increment().filter(|&pk| values[pk].is_null()) {
-            let params: Vec<Value> = values
-                .iter()
-                .enumerate()
-                .filter(|(c, _)| *c != pk)
-                .map(|(_, v)| v.clone())
-                .collect();
+            // The other columns are bound in place: the key's NULL leaves for the statement.
+            let unset = values.remove(pk);
             let sql = meta.sql().insert_auto.as_deref().unwrap_or_default();
-            let id = sink.conn()?.insert(sql, &params, meta.columns[pk].name)?;
+            let inserted = sink
+                .conn()
+                .and_then(|conn| conn.insert(sql, values, meta.columns[pk].name));
+            values.insert(pk, unset);
+            let id = inserted?;
             // A key the field cannot hold (an i32 key past i32::MAX) would leave the object
             // without its id and the row unreachable: refuse it (the flush rolls back).
             obj.check_value(pk, &Value::Integer(id))
@@ -110,8 +143,8 @@ impl Plan {
                     },
                     other => other,
                 })?;
-            self.set(obj, pk, Value::Integer(id));
-            self.assigned_keys.insert(addr(obj));
+            self.set_column(i, pk, Value::Integer(id));
+            self.entries[i].assigned_key = true;
             return Ok(Key::Int(id));
         }
         let key = primary_key_of(
@@ -148,63 +181,44 @@ impl Plan {
         Ok(key)
     }
 
-    /// The columns whose value differs from the stored row, in column order; `values` (the
-    /// object's fields) gets the values this flush computed. Without a snapshot (no write
-    /// since the row was loaded) only those computed values can differ.
-    fn changed_columns(&self, obj: &ObjRef, values: &mut [Value]) -> Vec<usize> {
-        let overlay = self.overlay.get(&addr(obj)).map_or(&[][..], Vec::as_slice);
-        let state = obj.state();
-        match &state.snapshot {
-            Some(committed) => {
-                for (c, v) in overlay {
-                    values[*c] = v.clone();
-                }
-                (0..values.len())
-                    .filter(|&c| values[c] != committed[c])
-                    .collect()
-            }
-            None => {
-                let mut changed = Vec::new();
-                for (c, v) in overlay {
-                    if values[*c] != *v {
-                        changed.push(*c);
-                        values[*c] = v.clone();
-                    }
-                }
-                changed.sort_unstable();
-                changed
-            }
-        }
-    }
-
-    /// UPDATEs the changed columns of a row, by its key as stored; a primary-key change
-    /// re-keys the object once the flush succeeds.
+    /// UPDATEs `columns` of a row to `values`, by its key as stored; a primary-key change
+    /// re-keys the object once the flush succeeds. `values` holds the key's values too
+    /// while the statement runs.
     fn update_row(
         &mut self,
         sink: &mut Sink<'_>,
         i: usize,
-        values: &[Value],
-        changed: &[usize],
+        columns: &[usize],
+        values: &mut Vec<Value>,
     ) -> Result<()> {
         let obj = &self.entries[i].obj;
         let meta = obj.meta();
         let Some(key) = obj.state().key.clone() else {
             return Ok(());
         };
-        if changed.is_empty() {
+        if columns.is_empty() {
             return Ok(());
         }
-        if changed.iter().any(|c| meta.primary_key.contains(c)) {
-            let new_key = primary_key_of(meta, values, "a primary-key column was set to NULL")?;
+        if columns.iter().any(|c| meta.primary_key.contains(c)) {
+            let parts = meta
+                .primary_key
+                .iter()
+                .map(|&c| match columns.iter().position(|&w| w == c) {
+                    Some(k) => Ok(values[k].clone()),
+                    None => self.current_value(i, c),
+                })
+                .collect::<Result<_>>()?;
+            let new_key = key_from_parts(meta, parts, "a primary-key column was set to NULL")?;
             self.rekeyed.push((i, new_key));
         }
         if let Some(v) = meta.version_column() {
-            return self.update_versioned(sink, i, values, changed, v, key);
+            return self.update_versioned(sink, i, columns, values, v, key);
         }
-        let mut params: Vec<Value> = changed.iter().map(|&c| values[c].clone()).collect();
-        params.extend(key.to_values());
-        let sql = sql::update(meta, changed);
-        if sink.conn()?.execute(&sql, &params)? == 0 {
+        let set = values.len();
+        values.extend(key.values());
+        let updated = sink.conn()?.execute(&sql::update(meta, columns), values)?;
+        values.truncate(set);
+        if updated == 0 {
             return Err(Error::ObjectDeleted {
                 table: meta.name,
                 key: key.to_string(),
@@ -220,23 +234,31 @@ impl Plan {
         &mut self,
         sink: &mut Sink<'_>,
         i: usize,
+        columns: &[usize],
         values: &[Value],
-        changed: &[usize],
         v: usize,
         key: Key,
     ) -> Result<()> {
         let obj = self.entries[i].obj.clone();
         let meta = obj.meta();
-        let changed: Vec<usize> = changed.iter().copied().filter(|&c| c != v).collect();
+        let (changed, mut params): (Vec<usize>, Vec<Value>) = columns
+            .iter()
+            .zip(values)
+            .filter(|(&c, _)| c != v)
+            .map(|(&c, value)| (c, value.clone()))
+            .unzip();
         if changed.is_empty() {
             return Ok(());
         }
-        let read = stored_value(&obj, v, values);
+        let stored = obj.state().snapshot.as_ref().map(|s| s[v].clone());
+        let read = match stored {
+            Some(read) => read,
+            None => self.current_value(i, v)?,
+        };
         let next = Value::Integer(match read {
             Value::Integer(n) => n + 1,
             _ => 1,
         });
-        let mut params: Vec<Value> = changed.iter().map(|&c| values[c].clone()).collect();
         params.push(next.clone());
         params.extend(key.to_values());
         params.push(read);
@@ -248,7 +270,7 @@ impl Plan {
                 key: key.to_string(),
             });
         }
-        self.set(&obj, v, next);
+        self.set_column(i, v, next);
         Ok(())
     }
 
@@ -262,7 +284,7 @@ impl Plan {
             if rel.kind != RelationKind::ManyToOne {
                 continue;
             }
-            let Some(target) = self.entries[i].history[r].target.clone() else {
+            let Some(target) = self.history(i)[r].target.clone() else {
                 continue;
             };
             let Resolved::ManyToOne { local, remote } = meta.resolved(r)? else {
@@ -272,7 +294,7 @@ impl Plan {
                 self.post_updates.push((i, r));
                 if insert {
                     for &c in local {
-                        self.set(&obj, c, Value::Null);
+                        self.set_column(i, c, Value::Null);
                     }
                 }
                 continue;
@@ -293,13 +315,13 @@ impl Plan {
                         });
                     }
                     for &c in local {
-                        self.set(&obj, c, Value::Null);
+                        self.set_column(i, c, Value::Null);
                     }
                 }
                 Some(t) => {
                     let values = self.referenced_values(&t, remote, meta, r)?;
                     for (&c, v) in local.iter().zip(values) {
-                        self.set(&obj, c, v);
+                        self.set_column(i, c, v);
                     }
                 }
             }
@@ -337,14 +359,13 @@ impl Plan {
                 message,
             });
         };
-        let key_values = key.to_values();
         let mut current: Option<Vec<Value>> = None;
         cols.iter()
             .map(|&c| match tmeta.primary_key.iter().position(|&p| p == c) {
-                Some(pos) => Ok(key_values[pos].clone()),
+                Some(pos) => Ok(key.value(pos)),
                 None => {
                     if current.is_none() {
-                        current = Some(values_with(target, self.overlay.get(&addr(target)))?);
+                        current = Some(values_with(target, self.overlay(target))?);
                     }
                     Ok(current.as_ref().map_or(Value::Null, |v| v[c].clone()))
                 }
@@ -357,21 +378,22 @@ impl Plan {
         let obj = self.entries[i].obj.clone();
         let meta = obj.meta();
         for (r, rel) in meta.relations.iter().enumerate() {
-            if rel.kind != RelationKind::OneToMany || self.entries[i].history[r].added.is_empty() {
+            if rel.kind != RelationKind::OneToMany || self.history(i)[r].added.is_empty() {
                 continue;
             }
             let Resolved::OneToMany { remote_fk, local } = meta.resolved(r)? else {
                 continue;
             };
             let values = self.referenced_values(&obj, local, meta, r)?;
-            for child in self.entries[i].history[r].added.clone() {
+            for child in self.history(i)[r].added.clone() {
                 // A member that is not in the session (it came in through this side alone)
                 // is not written, so it gets nothing either; SQLAlchemy skips it too, with a
                 // warning.
-                if self.removed_objects.contains(&addr(&child)) {
+                if self.removed(&child) {
                     continue;
                 }
-                if child.state().status == Status::Transient {
+                let status = child.state().status;
+                if status == Status::Transient {
                     log::warn!(
                         target: "orm::session",
                         "a {} in {}.{} is not in the session, so it is not written; add it with session.add()",
@@ -382,10 +404,11 @@ impl Plan {
                     self.skipped.push((i, r, child));
                     continue;
                 }
+                let k = self.entry(&child);
                 for (&c, v) in remote_fk.iter().zip(&values) {
-                    self.set(&child, c, v.clone());
+                    self.set_column(k, c, v.clone());
                 }
-                if self.written.contains(&addr(&child)) {
+                if self.entries[k].written {
                     return Err(Error::Relationship {
                         table: meta.rust_name,
                         field: rel.field,
@@ -395,21 +418,22 @@ impl Plan {
                         ),
                     });
                 }
-                self.ensure_saved(&child);
+                if status == Status::Persistent {
+                    self.add_update(k);
+                }
             }
         }
         Ok(())
     }
 }
 
-/// Fails for a value SQLite would not give back as written, in the columns `cols`.
-fn check_storable(
+/// Fails for a value SQLite would not give back as written, among `values` (column, value).
+fn check_storable<'a>(
     meta: &'static TableMeta,
-    values: &[Value],
-    cols: impl Iterator<Item = usize>,
+    values: impl Iterator<Item = (usize, &'a Value)>,
 ) -> Result<()> {
-    for c in cols {
-        check_storable_value(meta, c, &values[c])?;
+    for (c, value) in values {
+        check_storable_value(meta, c, value)?;
     }
     Ok(())
 }
@@ -429,6 +453,7 @@ pub(crate) fn check_storable_value(
         message,
     };
     match value {
+        Value::Null | Value::Integer(_) => Ok(()),
         Value::Real(f) if f.is_nan() => Err(invalid(
             "the value is NaN, which SQLite stores as NULL; store None in an Option<f64> field for a missing number".into(),
         )),
@@ -436,15 +461,26 @@ pub(crate) fn check_storable_value(
     }
 }
 
-/// The primary key in `values`; `why_null` explains a NULL part.
+/// The primary key in `values` (every column's); `why_null` explains a NULL part.
 fn primary_key_of(meta: &'static TableMeta, values: &[Value], why_null: &str) -> Result<Key> {
-    let pk: Vec<Value> = meta
+    let parts = meta
         .primary_key
         .iter()
         .map(|&c| values[c].clone())
         .collect();
-    Key::from_values(&pk).ok_or_else(|| {
-        let col = meta.primary_key.iter().find(|&&c| values[c].is_null());
+    key_from_parts(meta, parts, why_null)
+}
+
+/// The primary key of its columns' values `parts` (in the order of `meta.primary_key`);
+/// `why_null` explains a NULL part.
+fn key_from_parts(meta: &'static TableMeta, parts: Vec<Value>, why_null: &str) -> Result<Key> {
+    Key::from_values(&parts).ok_or_else(|| {
+        let col = meta
+            .primary_key
+            .iter()
+            .zip(&parts)
+            .find(|(_, v)| v.is_null())
+            .map(|(c, _)| c);
         Error::Relationship {
             table: meta.rust_name,
             field: col.map_or("?", |&c| meta.columns[c].field),
