@@ -63,7 +63,8 @@ impl SessionCore {
     }
 
     /// Remembers that `obj`'s relationships hold (or may hold) other objects: loaded by the
-    /// session, or written by a flush. Dead and repeated entries are swept now and then.
+    /// session, or written by a flush (one entry per object, by address; dead ones are swept now
+    /// and then).
     pub(crate) fn note_holder(&mut self, obj: &ObjRef) {
         if self.holders.len() >= self.next_holder_sweep {
             self.holders.retain(|_, w| w.strong_count() > 0);
