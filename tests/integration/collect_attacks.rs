@@ -10,113 +10,14 @@
 //! collection runs; objects leaving a session through a savepoint rollback, expunge or a
 //! committed delete).
 
-use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use orm::prelude::*;
 
-/// Objects made and freed by one test.
-#[derive(Default)]
-struct Counter {
-    made: AtomicUsize,
-    freed: AtomicUsize,
-}
-
-impl Counter {
-    fn live(&self) -> usize {
-        self.made.load(Ordering::SeqCst) - self.freed.load(Ordering::SeqCst)
-    }
-}
-
-impl std::fmt::Debug for Counter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} live", self.live())
-    }
-}
-
-thread_local! {
-    /// The counter of the test running on this thread.
-    static COUNTER: RefCell<Option<Arc<Counter>>> = const { RefCell::new(None) };
-}
-
-/// A fresh counter for the objects this thread makes from now on.
-fn counter() -> Arc<Counter> {
-    let c = Arc::new(Counter::default());
-    count_with(&c);
-    c
-}
-
-/// Objects this thread makes from now on count with `c` (for a test's worker threads).
-fn count_with(c: &Arc<Counter>) {
-    COUNTER.with(|t| *t.borrow_mut() = Some(Arc::clone(c)));
-}
-
-/// Counts the structs made and freed (whatever thread frees them).
-#[derive(Debug)]
-pub struct DropProbe(Option<Arc<Counter>>);
-
-impl Default for DropProbe {
-    fn default() -> Self {
-        let c = COUNTER.with(|t| t.borrow().clone());
-        if let Some(c) = &c {
-            c.made.fetch_add(1, Ordering::SeqCst);
-        }
-        DropProbe(c)
-    }
-}
-
-impl Drop for DropProbe {
-    fn drop(&mut self) {
-        if let Some(c) = &self.0 {
-            c.freed.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-}
-
-#[derive(Table, Debug, Default)]
-pub struct Team {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-    #[orm(relationship(back_populates = "team"))]
-    pub heroes: Many<Hero>,
-    #[orm(skip)]
-    #[allow(dead_code)] // held for its Drop, never read
-    pub probe: DropProbe,
-}
-
-#[derive(Table, Debug, Default)]
-pub struct Hero {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-    #[orm(foreign_key = "team.id")]
-    pub team_id: Option<i64>,
-    #[orm(relationship(back_populates = "heroes"))]
-    pub team: One<Team>,
-    #[orm(skip)]
-    #[allow(dead_code)] // held for its Drop, never read
-    pub probe: DropProbe,
-}
-
-#[derive(Table, Debug, Default)]
-pub struct Node {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-    #[orm(foreign_key = "node.id")]
-    pub parent_id: Option<i64>,
-    #[orm(relationship(back_populates = "children"))]
-    pub parent: One<Node>,
-    #[orm(relationship(back_populates = "parent"))]
-    pub children: Many<Node>,
-    #[orm(skip)]
-    #[allow(dead_code)] // held for its Drop, never read
-    pub probe: DropProbe,
-}
+use crate::counted::{counter, seeded, DropProbe, Hero, Node, Team};
 
 /// A thread that runs `orm::collect_cycles` in a loop until stopped.
 struct Collector {
@@ -177,30 +78,6 @@ fn collect_all() {
     for _ in 0..4 {
         orm::collect_cycles();
     }
-}
-
-/// An engine with the tables of this module, and `teams` teams of `heroes` heroes each.
-fn seeded(teams: usize, heroes: usize) -> orm::Result<Engine> {
-    let engine = Engine::memory()?;
-    engine.create_all::<(Team, Hero, Node)>()?;
-    let session = Session::new(&engine);
-    for t in 0..teams {
-        let team = Team {
-            name: format!("team {t}"),
-            ..Default::default()
-        }
-        .track();
-        for h in 0..heroes {
-            let hero = Hero {
-                name: format!("hero {t}.{h}"),
-                team: One::to(&team),
-                ..Default::default()
-            };
-            session.add(&hero.track())?;
-        }
-    }
-    session.commit()?;
-    Ok(engine)
 }
 
 // ---- findings -------------------------------------------------------------------------------
@@ -474,12 +351,12 @@ fn a_panic_in_a_drop_run_by_a_collection_leaves_collections_running_by_themselve
             ..Default::default()
         }
         .track();
-        if count.freed.load(Ordering::SeqCst) > 0 {
+        if count.freed() > 0 {
             break;
         }
     }
     assert!(
-        count.freed.load(Ordering::SeqCst) > 0,
+        count.freed() > 0,
         "{count:?}: no collection ran by itself after the panic"
     );
     collect_all();

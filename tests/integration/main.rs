@@ -11,6 +11,7 @@ mod bulk;
 mod chrono;
 mod collect_attacks;
 mod column_types;
+mod counted;
 mod crash;
 mod create_all;
 mod decimal;
