@@ -275,6 +275,10 @@ impl<T: Table> OneCell<T> {
     /// session's own load). A load the user asked for flushes pending changes before its
     /// SELECT, then starts over: the flush may have given the owner another foreign key.
     pub(super) fn load(&self, why: LoadFor) -> Result<()> {
+        // Loaded already: the common case of `get`, which must not note the owner again.
+        if lock(&self.state).loaded {
+            return Ok(());
+        }
         let mut may_flush = why.autoflushes();
         loop {
             if self.try_load(why, &mut may_flush)? {
