@@ -170,11 +170,7 @@ impl<T: Table> ErasedObj for ObjCell<T> {
     }
 
     fn try_state(&self) -> Option<MutexGuard<'_, ObjState>> {
-        match self.state.try_lock() {
-            Ok(g) => Some(g),
-            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
-            Err(TryLockError::WouldBlock) => None,
-        }
+        crate::relation::try_lock(&self.state)
     }
 
     fn collect_flag(&self) -> &AtomicBool {

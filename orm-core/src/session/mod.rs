@@ -61,11 +61,7 @@ impl SessionShared {
 
     /// The lock, unless it is taken (the cycle collector never waits).
     pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, SessionCore>> {
-        match self.core.try_lock() {
-            Ok(g) => Some(g),
-            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock) => None,
-        }
+        crate::relation::try_lock(&self.core)
     }
 
     /// [`lock`](Self::lock) for the session's work, refused inside a statement hook: the hook
